@@ -1,0 +1,102 @@
+"""Buckets: the shared platform buckets, and the same declaration for a tenant's dedicated copies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_minio as minio
+
+from components.catalog import BUCKETS, Bucket
+from components.lifecycle import bucket_lifecycle_rules
+from components.settings import Settings
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """One MinIO bucket to declare: its name, the catalog entry it serves, its default key and quota."""
+
+    resource_name: str
+    name: str
+    catalog: Bucket
+    kms_key: str | None
+    quota_bytes: int | None = None
+
+
+def declare_bucket(
+    spec: BucketSpec,
+    settings: Settings,
+    parent: pulumi.Resource,
+    provider: minio.Provider,
+    *,
+    keep_on_delete: bool,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> minio.S3Bucket:
+    """A private bucket with default SSE-KMS, versioning and its one merged lifecycle policy."""
+    options = settings.buckets[spec.catalog.name]
+    child = pulumi.ResourceOptions(parent=parent, provider=provider)
+    bucket = minio.S3Bucket(
+        spec.resource_name,
+        bucket=spec.name,
+        acl="private",
+        force_destroy=False,
+        object_locking=options.object_locking,
+        quota=spec.quota_bytes,
+        opts=pulumi.ResourceOptions.merge(
+            child,
+            pulumi.ResourceOptions(
+                # Platform buckets are protected; a tenant's own buckets survive its removal from config instead.
+                protect=settings.protect and not keep_on_delete,
+                retain_on_delete=keep_on_delete,
+                depends_on=depends_on,
+            ),
+        ),
+    )
+    on_bucket = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=bucket))
+    if spec.kms_key:
+        minio.S3BucketServerSideEncryption(
+            f"{spec.resource_name}-sse",
+            bucket=bucket.bucket,
+            encryption_type="aws:kms",
+            kms_key_id=spec.kms_key,
+            opts=on_bucket,
+        )
+    if options.versioning:
+        minio.S3BucketVersioning(
+            f"{spec.resource_name}-versioning",
+            bucket=bucket.bucket,
+            versioning_configuration=minio.S3BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=on_bucket,
+        )
+    rules = bucket_lifecycle_rules(spec.catalog, options, settings.temporary_object_expiry_days)
+    if rules:
+        minio.IlmPolicy(
+            f"{spec.resource_name}-lifecycle",
+            bucket=bucket.bucket,
+            rules=[minio.IlmPolicyRuleArgs(**rule.as_args()) for rule in rules],  # type: ignore[arg-type]
+            opts=on_bucket,
+        )
+    return bucket
+
+
+@dataclass(frozen=True)
+class PlatformBucketsArgs:
+    settings: Settings
+    provider: minio.Provider
+
+
+class PlatformBuckets(pulumi.ComponentResource):
+    """The catalog's shared buckets; tenants in prefix mode live under `<tenant>/` in each."""
+
+    def __init__(self, name: str, args: PlatformBucketsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("matih:storage:PlatformBuckets", name, None, opts)
+        settings = args.settings
+        # The server's default key (KES) or its only key (static) encrypts shared buckets by default.
+        default_key = settings.kms.key_name or None
+        self.buckets = {
+            entry.name: declare_bucket(
+                BucketSpec(entry.name, entry.name, entry, default_key), settings, self, args.provider, keep_on_delete=False
+            )
+            for entry in BUCKETS
+        }
+        self.register_outputs({"buckets": sorted(self.buckets)})

@@ -1,0 +1,114 @@
+"""The MATIH bucket catalog and service access matrix: the one source of truth.
+
+Components, IAM documents, the policy pack, tests and the README's access table all read this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Access(str, Enum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    purpose: str
+    writers: tuple[str, ...]
+    readers: tuple[str, ...]
+    # Iceberg owns its data and metadata files (snapshot expiry, orphan-file removal); ILM must never expire them.
+    table_format_managed: bool = False
+
+
+@dataclass(frozen=True)
+class Grant:
+    service: str
+    bucket: str
+    access: Access
+
+
+SERVICES: tuple[Service, ...] = (
+    Service("ml-service", "ML Service"),
+    Service("ray-serve", "Ray Serve"),
+    Service("pipeline-service", "Pipeline Service"),
+    Service("data-workbench", "Data Workbench"),
+    Service("bi-service", "BI Service"),
+    Service("render-service", "Render Service"),
+    Service("bi-workbench", "BI Workbench"),
+    Service("spark", "Spark"),
+    Service("trino", "Trino (Iceberg connector)"),
+    Service("backup-jobs", "Backup jobs"),
+    Service("recovery", "Recovery procedures"),
+)
+
+BUCKETS: tuple[Bucket, ...] = (
+    Bucket("mlflow-artifacts", "ML model artifacts", ("ml-service",), ("ml-service", "ray-serve")),
+    Bucket("pipeline-outputs", "Pipeline outputs", ("pipeline-service",), ("data-workbench", "bi-service")),
+    Bucket("exports", "Exported reports", ("render-service",), ("bi-workbench",)),
+    Bucket("thumbnails", "Dashboard thumbnails", ("render-service",), ("bi-workbench",)),
+    Bucket("lakehouse", "Iceberg lakehouse", ("pipeline-service", "spark"), ("trino",), table_format_managed=True),
+    Bucket("backups", "Backups", ("backup-jobs",), ("recovery",)),
+)
+
+SERVICE_IDS: tuple[str, ...] = tuple(service.id for service in SERVICES)
+BUCKET_NAMES: tuple[str, ...] = tuple(bucket.name for bucket in BUCKETS)
+# The integrations hand these services ready-made client settings.
+TRINO_SERVICE = "trino"
+MLFLOW_SERVICE = "ml-service"
+LAKEHOUSE_BUCKET = "lakehouse"
+MLFLOW_BUCKET = "mlflow-artifacts"
+
+
+def service(service_id: str) -> Service:
+    return next(s for s in SERVICES if s.id == service_id)
+
+
+def bucket(name: str) -> Bucket:
+    return next(b for b in BUCKETS if b.name == name)
+
+
+def grants() -> tuple[Grant, ...]:
+    """Every (service, bucket, access) pair; a writer's grant implies reading, so it is not listed twice."""
+    result = []
+    for entry in BUCKETS:
+        for writer in entry.writers:
+            result.append(Grant(writer, entry.name, Access.WRITE))
+        for reader in entry.readers:
+            if reader not in entry.writers:
+                result.append(Grant(reader, entry.name, Access.READ))
+    return tuple(result)
+
+
+def grants_of(service_id: str) -> tuple[Grant, ...]:
+    return tuple(grant for grant in grants() if grant.service == service_id)
+
+
+def access_table_markdown() -> str:
+    """The README's access table, generated so that it cannot drift from the catalog."""
+    lines = ["| bucket | purpose | written by | read by |", "|---|---|---|---|"]
+    for entry in BUCKETS:
+        writers = ", ".join(service(s).title for s in entry.writers)
+        readers = ", ".join(service(s).title for s in entry.readers)
+        lines.append(f"| `{entry.name}` | {entry.purpose} | {writers} | {readers} |")
+    return "\n".join(lines)
+
+
+def _check_catalog() -> None:
+    known = set(SERVICE_IDS)
+    for entry in BUCKETS:
+        unknown = (set(entry.writers) | set(entry.readers)) - known
+        if unknown:
+            raise AssertionError(f"catalog bucket {entry.name} names unknown services {sorted(unknown)}")
+
+
+_check_catalog()

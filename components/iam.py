@@ -1,0 +1,166 @@
+"""IAM policy documents for MinIO, as pure functions with byte-stable JSON.
+
+Access is expressed once as catalog grants (service, bucket, read|write); one function turns a grant and a
+tenant into statements. A service's parent user holds the union over all tenants; each tenant's access key is
+the same grants narrowed to that tenant (MinIO evaluates a service account as parent AND embedded policy).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from components.catalog import Access, Grant, grants_of
+from components.naming import sid, tenant_bucket_name, tenant_prefix
+
+POLICY_VERSION = "2012-10-17"
+# MinIO refuses a service account whose embedded policy marshals to more than this (cmd/iam.go).
+MAX_SERVICE_ACCOUNT_POLICY_BYTES = 4096
+
+READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
+WRITE_OBJECT_ACTIONS = (
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+    "s3:GetObject",
+    "s3:GetObjectTagging",
+    "s3:GetObjectVersion",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject",
+    # Tagging an upload as temporary (the lifecycle marker) needs this alongside PutObject.
+    "s3:PutObjectTagging",
+)
+BUCKET_ACTIONS = ("s3:GetBucketLocation",)
+LIST_ACTION = "s3:ListBucket"
+KMS_KEY_ID_CONDITION = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+
+Statement = dict[str, Any]
+PolicyDocument = dict[str, Any]
+
+
+def object_actions(access: Access) -> tuple[str, ...]:
+    return WRITE_OBJECT_ACTIONS if access is Access.WRITE else READ_OBJECT_ACTIONS
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def objects_arn(bucket: str, prefix: str = "") -> str:
+    return f"arn:aws:s3:::{bucket}/{prefix}*"
+
+
+@dataclass(frozen=True)
+class TenantPlacement:
+    """Where a tenant's objects live: a prefix of the shared bucket, or a bucket of its own."""
+
+    tenant_id: str
+    dedicated_buckets: bool
+
+    def bucket(self, catalog_bucket: str) -> str:
+        return tenant_bucket_name(catalog_bucket, self.tenant_id) if self.dedicated_buckets else catalog_bucket
+
+    def prefix(self) -> str:
+        return "" if self.dedicated_buckets else tenant_prefix(self.tenant_id)
+
+    def s3_url(self, catalog_bucket: str) -> str:
+        return f"s3://{self.bucket(catalog_bucket)}/{self.prefix()}"
+
+
+def tenant_grant_statements(grant: Grant, placement: TenantPlacement) -> list[Statement]:
+    """The statements that give one tenant's credential one catalog grant, and nothing more."""
+    bucket = placement.bucket(grant.bucket)
+    prefix = placement.prefix()
+    listing: Statement = {
+        "Sid": sid("list", grant.bucket),
+        "Effect": "Allow",
+        "Action": [LIST_ACTION],
+        "Resource": [bucket_arn(bucket)],
+    }
+    if prefix:
+        # Both forms: `T/` lists the tenant's top level, `T/*` anything below; never `T*` (would match `T-other`).
+        listing["Condition"] = {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}}
+    return [
+        {
+            "Sid": sid("locate", grant.bucket),
+            "Effect": "Allow",
+            "Action": list(BUCKET_ACTIONS),
+            "Resource": [bucket_arn(bucket)],
+        },
+        listing,
+        {
+            "Sid": sid(grant.access.value, grant.bucket),
+            "Effect": "Allow",
+            "Action": list(object_actions(grant.access)),
+            "Resource": [objects_arn(bucket, prefix)],
+        },
+    ]
+
+
+def foreign_kms_key_deny(written_buckets: list[str], kms_key_ids: list[str]) -> Statement:
+    """Deny writes that name a KMS key other than the tenant's.
+
+    Only an explicit key id is judged: multipart parts carry no SSE header, so denying an absent key would
+    break every multipart upload. Objects written without a header get the bucket's default key.
+    """
+    return {
+        "Sid": "DenyForeignKmsKey",
+        "Effect": "Deny",
+        "Action": ["s3:PutObject"],
+        "Resource": sorted(written_buckets),
+        "Condition": {
+            "Null": {KMS_KEY_ID_CONDITION: "false"},
+            "StringNotEquals": {KMS_KEY_ID_CONDITION: sorted(kms_key_ids)},
+        },
+    }
+
+
+def kms_key_id_forms(key_name: str) -> list[str]:
+    """MinIO accepts a key id bare or as an `arn:aws:kms:` ARN; a client may send either."""
+    return [key_name, f"arn:aws:kms:{key_name}"]
+
+
+def document(statements: list[Statement]) -> PolicyDocument:
+    return {"Version": POLICY_VERSION, "Statement": sorted(statements, key=lambda s: s["Sid"])}
+
+
+def service_account_policy(service_id: str, placement: TenantPlacement, kms_key_name: str) -> PolicyDocument:
+    """The embedded policy of one tenant's access key for one service."""
+    statements: list[Statement] = []
+    written: list[str] = []
+    for grant in grants_of(service_id):
+        statements.extend(tenant_grant_statements(grant, placement))
+        if grant.access is Access.WRITE:
+            written.append(objects_arn(placement.bucket(grant.bucket), placement.prefix()))
+    if written:
+        statements.append(foreign_kms_key_deny(written, kms_key_id_forms(kms_key_name)))
+    return document(statements)
+
+
+def service_parent_policy(service_id: str, dedicated_tenants: list[str]) -> PolicyDocument:
+    """The parent user's policy: the service's grants over the shared buckets and every dedicated bucket."""
+    statements: list[Statement] = []
+    for grant in grants_of(service_id):
+        buckets = [grant.bucket] + [tenant_bucket_name(grant.bucket, t) for t in sorted(dedicated_tenants)]
+        statements.append(
+            {
+                "Sid": sid("locate", "and", "list", grant.bucket),
+                "Effect": "Allow",
+                "Action": sorted([LIST_ACTION, *BUCKET_ACTIONS]),
+                "Resource": [bucket_arn(b) for b in buckets],
+            }
+        )
+        statements.append(
+            {
+                "Sid": sid(grant.access.value, grant.bucket),
+                "Effect": "Allow",
+                "Action": list(object_actions(grant.access)),
+                "Resource": [objects_arn(b) for b in buckets],
+            }
+        )
+    return document(statements)
+
+
+def policy_json(policy: PolicyDocument) -> str:
+    """Byte-stable JSON: pulumi-minio diffs policies as strings, so any reordering is a phantom change."""
+    return json.dumps(policy, sort_keys=True, separators=(",", ":"))

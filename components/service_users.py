@@ -1,0 +1,61 @@
+"""One MinIO parent user per consuming service, holding that service's grants over every tenant.
+
+Nobody receives these users' passwords: they only own the per-tenant access keys, which MinIO narrows by
+their embedded policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_minio as minio
+import pulumi_random as random
+
+from components.iam import policy_json, service_parent_policy
+from components.naming import service_parent_policy_name, service_parent_user
+from components.tenancy import consuming_services
+
+
+@dataclass(frozen=True)
+class ServiceUsersArgs:
+    dedicated_tenants: tuple[str, ...]
+    provider: minio.Provider
+
+
+class ServiceUsers(pulumi.ComponentResource):
+    """Parent users and their policies; `users[service]` is the user a tenant's access key hangs off."""
+
+    def __init__(self, name: str, args: ServiceUsersArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("matih:tenancy:ServiceUsers", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.users: dict[str, minio.IamUser] = {}
+        self.attachments: dict[str, minio.IamUserPolicyAttachment] = {}
+        for service_id in consuming_services():
+            password = random.RandomPassword(
+                f"{service_id}-parent-secret",
+                length=40,
+                special=False,
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
+            )
+            user = minio.IamUser(
+                f"{service_id}-parent",
+                name=service_parent_user(service_id),
+                secret=pulumi.Output.secret(password.result),
+                force_destroy=False,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(additional_secret_outputs=["secret"])),
+            )
+            policy = minio.IamPolicy(
+                f"{service_id}-parent-policy",
+                name=service_parent_policy_name(service_id),
+                policy=policy_json(service_parent_policy(service_id, list(args.dedicated_tenants))),
+                opts=child,
+            )
+            self.attachments[service_id] = minio.IamUserPolicyAttachment(
+                f"{service_id}-parent-policy-attachment",
+                user_name=user.name,
+                policy_name=policy.name,
+                opts=child,
+            )
+            self.users[service_id] = user
+        self.register_outputs({"users": {s: service_parent_user(s) for s in self.users}})

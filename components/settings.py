@@ -1,0 +1,831 @@
+"""Stack configuration -> frozen, validated settings. No Pulumi here.
+
+`load_settings(raw, stack)` takes the project's config (`matih-minio:*` keys without the namespace, values
+already JSON-decoded) and either returns `Settings` or raises `ConfigError` listing every problem at once,
+each naming the key, the value it got and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from components import erasure
+from components.catalog import BUCKET_NAMES, SERVICE_IDS, bucket as catalog_bucket
+from components.naming import DNS_LABEL, tenant_id_problem
+from components.quantity import parse_quantity
+
+PROJECT = "matih-minio"
+OFFICIAL_CHART_REPO = "https://charts.min.io/"
+OFFICIAL_CHART_VERSION = "5.4.0"
+# The last community image; known-vulnerable (see README "MinIO support situation"), so stacks pin their own.
+COMMUNITY_IMAGE_REPOSITORY = "quay.io/minio/minio"
+COMMUNITY_IMAGE_TAG = "RELEASE.2024-12-18T13-15-44Z"
+
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+PARITY = re.compile(r"^EC:(\d{1,2})$")
+KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
+TOLERATION_KEYS = {"key", "operator", "value", "effect", "tolerationSeconds"}
+TRINO_CATALOG_TYPES = ("rest",)
+
+
+class ConfigError(ValueError):
+    """Every problem of a stack configuration, one per line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            f"invalid {PROJECT} stack configuration ({len(problems)} problem(s)):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+@dataclass(frozen=True)
+class KubernetesSettings:
+    context: str | None = None
+    kubeconfig: str | None = None
+
+
+@dataclass(frozen=True)
+class ChartSettings:
+    repo: str
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    repository: str
+    tag: str
+    digest: str | None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}" + (f"@{self.digest}" if self.digest else "")
+
+    @property
+    def is_community_release(self) -> bool:
+        return self.repository.rstrip("/").endswith("minio/minio") and self.tag.startswith("RELEASE.")
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    kind: str  # "local" | "cloud"
+    size_per_drive: str
+    size_per_drive_bytes: int
+    storage_class_name: str
+    create_storage_class: bool
+    provisioner: str | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    nodes: tuple[str, ...] = ()
+    host_path: str | None = None
+
+
+@dataclass(frozen=True)
+class TopologySettings:
+    mode: str  # "standalone" | "distributed"
+    servers_per_pool: int
+    drives_per_server: int
+    pools: int
+
+    @property
+    def servers(self) -> int:
+        return self.servers_per_pool * self.pools
+
+
+@dataclass(frozen=True)
+class ErasureSettings:
+    standard_parity: int | None
+    reduced_redundancy_parity: int | None
+    set_drive_count: int | None
+
+
+@dataclass(frozen=True)
+class SecretKeyRef:
+    """An existing Kubernetes Secret (and one of its data keys) that Pulumi reads at deploy time."""
+
+    name: str
+    key: str
+    namespace: str | None = None  # None: MinIO's own namespace
+
+
+@dataclass(frozen=True)
+class KesSettings:
+    endpoints: tuple[str, ...]
+    api_key_secret: SecretKeyRef | None
+    client_cert_secret: SecretKeyRef | None  # a kubernetes.io/tls Secret: tls.crt and tls.key
+    ca_secret: SecretKeyRef | None
+
+
+@dataclass(frozen=True)
+class KmsSettings:
+    mode: str  # "none" | "static" | "kes"
+    key_name: str
+    kes: KesSettings | None = None
+
+    @property
+    def per_tenant_keys(self) -> bool:
+        """Only KES can create a key per tenant; a static key is exactly one key."""
+        return self.mode == "kes"
+
+
+@dataclass(frozen=True)
+class ResourceSettings:
+    requests: Mapping[str, str]
+    limits: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    enabled: bool
+    cert_secret: str | None
+
+
+@dataclass(frozen=True)
+class SchedulingSettings:
+    node_selector: Mapping[str, str]
+    tolerations: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    id: str
+    isolation: str  # "prefix" | "bucket"
+    quota: str | None = None
+    quota_bytes: int | None = None
+
+    @property
+    def dedicated_buckets(self) -> bool:
+        return self.isolation == "bucket"
+
+
+@dataclass(frozen=True)
+class BucketOptions:
+    versioning: bool = False
+    object_locking: bool = False
+    expiry_days: int | None = None
+    noncurrent_version_expiry_days: int | None = None
+
+
+@dataclass(frozen=True)
+class TrinoSettings:
+    catalog_type: str
+    catalog_uri: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: str
+    namespace: str
+    release_name: str
+    kubernetes: KubernetesSettings
+    chart: ChartSettings
+    image: ImageSettings
+    storage: StorageSettings
+    topology: TopologySettings
+    erasure: ErasureSettings
+    figures: erasure.ErasureFigures
+    kms: KmsSettings
+    resources: ResourceSettings
+    tls: TlsSettings
+    scheduling: SchedulingSettings
+    region: str
+    minio_endpoint: str
+    protect: bool
+    helm_timeout_seconds: int
+    tenants: tuple[TenantSettings, ...]
+    service_namespaces: Mapping[str, str]
+    buckets: Mapping[str, BucketOptions]
+    temporary_object_expiry_days: int
+    trino: TrinoSettings
+
+    @property
+    def service_host(self) -> str:
+        return f"{self.release_name}.{self.namespace}.svc.cluster.local"
+
+    @property
+    def s3_endpoint_url(self) -> str:
+        """The in-cluster S3 endpoint that workloads use."""
+        scheme = "https" if self.tls.enabled else "http"
+        return f"{scheme}://{self.service_host}:9000"
+
+
+_MISSING = object()
+
+
+def _show(value: object) -> str:
+    try:
+        return json.dumps(value, sort_keys=True)
+    except TypeError:
+        return repr(value)
+
+
+class _Reader:
+    """Reads one mapping of the config, recording problems instead of stopping at the first."""
+
+    def __init__(self, problems: list[str], path: str, data: object, allowed: set[str]):
+        self.problems = problems
+        self.path = path
+        self.data: dict[str, Any] = {}
+        if data is None:
+            return
+        if not isinstance(data, dict):
+            self.problem("", data, "a mapping of " + ", ".join(sorted(allowed)))
+            return
+        self.data = data
+        for key in sorted(set(data) - allowed):
+            self.problem(key, data[key], "a known key: unknown keys are usually typos; allowed: " + ", ".join(sorted(allowed)))
+
+    def key(self, name: str) -> str:
+        return f"{PROJECT}:{self.path}{'.' if self.path and name else ''}{name}"
+
+    def problem(self, name: str, value: object, allowed: str) -> None:
+        self.problems.append(f"{self.key(name)}: got {_show(value)}; must be {allowed}")
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def raw(self, name: str, default: object = _MISSING) -> Any:
+        return self.data.get(name, default)
+
+    def string(
+        self,
+        name: str,
+        default: str | None = None,
+        *,
+        required: bool = False,
+        pattern: re.Pattern[str] | None = None,
+        rule: str = "a non-empty string",
+        choices: tuple[str, ...] | None = None,
+        check: Callable[[str], bool] | None = None,
+    ) -> str | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.problems.append(f"{self.key(name)}: missing; must be {rule}")
+            return default
+        if choices is not None:
+            if value not in choices:
+                self.problem(name, value, "one of " + ", ".join(choices))
+                return default
+            return str(value)
+        if (
+            not isinstance(value, str)
+            or not value
+            or (pattern is not None and not pattern.match(value))
+            or (check is not None and not check(value))
+        ):
+            self.problem(name, value, rule)
+            return default
+        return value
+
+    def integer(self, name: str, default: int | None, *, minimum: int, maximum: int) -> int | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            self.problem(name, value, f"an integer from {minimum} to {maximum}")
+            return default
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problem(name, value, "true or false")
+            return default
+        return value
+
+    def child(self, name: str, allowed: set[str]) -> _Reader:
+        return _Reader(self.problems, f"{self.path}.{name}" if self.path else name, self.data.get(name), allowed)
+
+    def string_map(self, name: str, *, value_rule: str = "strings") -> dict[str, str]:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            return {}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
+        ):
+            self.problem(name, value, f"a mapping of non-empty string keys to {value_rule} (quote numbers and booleans)")
+            return {}
+        return dict(value)
+
+    def quantity(self, name: str, default: str | None, *, required: bool = False) -> tuple[str | None, int | None]:
+        value = self.data.get(name, _MISSING)
+        rule = "a positive Kubernetes quantity such as 500Gi, 2, 500m"
+        if value is _MISSING or value is None:
+            if required:
+                self.problems.append(f"{self.key(name)}: missing; must be {rule}")
+                return None, None
+            value = default
+            if value is None:
+                return None, None
+        amount = parse_quantity(value)
+        if amount is None or amount <= 0:
+            self.problem(name, value, rule)
+            return None, None
+        return str(value), int(amount)
+
+
+def _is_absolute_path(value: str) -> bool:
+    return value.startswith("/") and "\x00" not in value and ".." not in value.split("/")
+
+
+def _is_chart_repo(value: str) -> bool:
+    return value.startswith(("https://", "oci://"))
+
+
+def _read_kubernetes(root: _Reader) -> KubernetesSettings:
+    k8s = root.child("kubernetes", {"context", "kubeconfig"})
+    return KubernetesSettings(context=k8s.string("context"), kubeconfig=k8s.string("kubeconfig"))
+
+
+def _read_chart(root: _Reader) -> ChartSettings:
+    chart = root.child("chart", {"repo", "name", "version"})
+    return ChartSettings(
+        repo=chart.string(
+            "repo", OFFICIAL_CHART_REPO, check=_is_chart_repo, rule="an https:// or oci:// chart repository URL"
+        )
+        or OFFICIAL_CHART_REPO,
+        name=chart.string("name", "minio", pattern=DNS_LABEL, rule="a chart name") or "minio",
+        version=chart.string(
+            "version",
+            OFFICIAL_CHART_VERSION,
+            pattern=EXACT_VERSION,
+            rule="an exact chart version such as 5.4.0 (no ranges: previews must be reproducible)",
+        )
+        or OFFICIAL_CHART_VERSION,
+    )
+
+
+def _read_image(root: _Reader) -> ImageSettings:
+    image = root.child("image", {"repository", "tag", "digest"})
+    if not root.has("image"):
+        root.problems.append(
+            f"{PROJECT}:image: missing; must pin repository and tag (e.g. {COMMUNITY_IMAGE_REPOSITORY} / a RELEASE.* "
+            "tag, or a patched build from your registry)"
+        )
+    tag = image.string(
+        "tag",
+        required=True,
+        check=lambda t: t != "latest" and re.fullmatch(r"[\w][\w.-]{0,127}", t) is not None,
+        rule="an explicit image tag other than 'latest' (e.g. RELEASE.2025-10-15T17-29-55Z)",
+    )
+    return ImageSettings(
+        repository=image.string(
+            "repository",
+            required=True,
+            pattern=re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*$"),
+            rule="an image repository such as quay.io/minio/minio",
+        )
+        or "",
+        tag=tag or "",
+        digest=image.string("digest", pattern=DIGEST, rule="a digest sha256:<64 hex digits>"),
+    )
+
+
+def _read_storage(root: _Reader, release_name: str) -> StorageSettings:
+    storage = root.child(
+        "storage",
+        {"kind", "sizePerDrive", "nodes", "hostPath", "storageClassName", "existingStorageClass", "storageClass"},
+    )
+    kind = storage.string("kind", required=True, choices=("local", "cloud"), rule="local or cloud")
+    size, size_bytes = storage.quantity("sizePerDrive", None, required=True)
+    if kind == "local":
+        for key in ("existingStorageClass", "storageClass"):
+            if storage.has(key):
+                storage.problem(key, storage.raw(key), "absent for kind: local (it is for kind: cloud)")
+        nodes = storage.raw("nodes", None)
+        if not isinstance(nodes, list) or not nodes:
+            storage.problem("nodes", nodes, "a non-empty list of Kubernetes node names for the local volumes")
+            nodes = []
+        elif not all(isinstance(n, str) and DNS_SUBDOMAIN.match(n) for n in nodes) or len(set(nodes)) != len(nodes):
+            storage.problem("nodes", nodes, "distinct Kubernetes node names (DNS subdomains)")
+            nodes = []
+        return StorageSettings(
+            kind="local",
+            size_per_drive=size or "",
+            size_per_drive_bytes=size_bytes or 0,
+            storage_class_name=storage.string(
+                "storageClassName", f"{release_name}-local", pattern=DNS_SUBDOMAIN, rule="a StorageClass name"
+            )
+            or "",
+            create_storage_class=True,
+            nodes=tuple(nodes),
+            host_path=storage.string(
+                "hostPath", required=True, check=_is_absolute_path, rule="an absolute path on the nodes"
+            ),
+        )
+    if kind == "cloud":
+        for key in ("nodes", "hostPath", "storageClassName"):
+            if storage.has(key):
+                storage.problem(key, storage.raw(key), "absent for kind: cloud (it is for kind: local)")
+        existing = storage.string("existingStorageClass", pattern=DNS_SUBDOMAIN, rule="a StorageClass name")
+        created = storage.child("storageClass", {"name", "provisioner", "parameters"})
+        if storage.has("existingStorageClass") == storage.has("storageClass"):
+            storage.problems.append(
+                f"{storage.key('')}: must set exactly one of existingStorageClass (a class that exists) or "
+                "storageClass (name, provisioner, parameters: a class to create)"
+            )
+        if storage.has("storageClass"):
+            return StorageSettings(
+                kind="cloud",
+                size_per_drive=size or "",
+                size_per_drive_bytes=size_bytes or 0,
+                storage_class_name=created.string(
+                    "name", required=True, pattern=DNS_SUBDOMAIN, rule="a StorageClass name"
+                )
+                or "",
+                create_storage_class=True,
+                provisioner=created.string(
+                    "provisioner",
+                    required=True,
+                    pattern=re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(/[a-z0-9._-]+)?$"),
+                    rule="a CSI provisioner name such as ebs.csi.aws.com or pd.csi.storage.gke.io",
+                ),
+                parameters=created.string_map("parameters"),
+            )
+        return StorageSettings(
+            kind="cloud",
+            size_per_drive=size or "",
+            size_per_drive_bytes=size_bytes or 0,
+            storage_class_name=existing or "",
+            create_storage_class=False,
+        )
+    return StorageSettings(kind="invalid", size_per_drive="", size_per_drive_bytes=0, storage_class_name="", create_storage_class=False)
+
+
+def _read_topology(root: _Reader) -> TopologySettings:
+    topology = root.child("topology", {"mode", "serversPerPool", "drivesPerServer", "pools"})
+    mode = topology.string(
+        "mode", required=True, choices=("standalone", "distributed"), rule="standalone or distributed"
+    )
+    if mode == "standalone":
+        for key in ("serversPerPool", "drivesPerServer", "pools"):
+            if topology.has(key) and topology.raw(key) != 1:
+                topology.problem(key, topology.raw(key), "1 or absent in standalone mode (one server, one drive)")
+        return TopologySettings("standalone", 1, 1, 1)
+    servers = topology.integer("serversPerPool", None, minimum=1, maximum=1024)
+    drives = topology.integer("drivesPerServer", None, minimum=1, maximum=64)
+    pools = topology.integer("pools", 1, minimum=1, maximum=64)
+    for key, value in (("serversPerPool", servers), ("drivesPerServer", drives)):
+        if value is None and not topology.has(key) and mode == "distributed":
+            topology.problems.append(f"{topology.key(key)}: missing; must be an integer >= 1 in distributed mode")
+    return TopologySettings(mode or "invalid", servers or 0, drives or 0, pools or 0)
+
+
+def _parity(reader: _Reader, name: str, *, allow_none: bool) -> tuple[int | None, bool]:
+    """(parity, explicitly 'none')."""
+    value = reader.raw(name, None)
+    if value is None:
+        return None, False
+    if allow_none and value == "none":
+        return None, True
+    match = PARITY.match(value) if isinstance(value, str) else None
+    if not match:
+        reader.problem(name, value, "a parity of the form EC:N (e.g. EC:4)" + (" or none" if allow_none else ""))
+        return None, False
+    return int(match[1]), False
+
+
+def _read_erasure(root: _Reader, topology: TopologySettings) -> ErasureSettings:
+    ec = root.child("erasure", {"standard", "reducedRedundancy", "setDriveCount"})
+    standard, standard_none = _parity(ec, "standard", allow_none=True)
+    reduced, _ = _parity(ec, "reducedRedundancy", allow_none=False)
+    set_drive_count = ec.integer("setDriveCount", None, minimum=erasure.MIN_SET_SIZE, maximum=erasure.MAX_SET_SIZE)
+    if topology.mode == "standalone":
+        for key, parity in (("standard", standard), ("reducedRedundancy", reduced)):
+            if parity:
+                ec.problem(key, ec.raw(key), "none or absent: a single drive cannot be erasure-coded (EC:0 only)")
+        if ec.has("setDriveCount"):
+            ec.problem("setDriveCount", ec.raw("setDriveCount"), "absent in standalone mode")
+    elif standard_none:
+        ec.problem("standard", "none", "EC:N or absent (MinIO's default) in distributed mode: it always erasure-codes")
+    return ErasureSettings(standard, reduced, set_drive_count)
+
+
+def _figures(
+    problems: list[str], topology: TopologySettings, ec: ErasureSettings, drive_bytes: int
+) -> erasure.ErasureFigures:
+    if topology.mode != "distributed":
+        return erasure.standalone_figures(drive_bytes)
+    if not (topology.servers_per_pool and topology.drives_per_server and topology.pools):
+        return erasure.standalone_figures(drive_bytes)  # topology problems already recorded
+    try:
+        return erasure.distributed_figures(
+            topology.servers_per_pool,
+            topology.drives_per_server,
+            topology.pools,
+            drive_bytes,
+            ec.standard_parity,
+            ec.reduced_redundancy_parity,
+            ec.set_drive_count,
+        )
+    except erasure.ErasureLayoutError as err:
+        layout = {
+            "serversPerPool": topology.servers_per_pool,
+            "drivesPerServer": topology.drives_per_server,
+            "standard": f"EC:{ec.standard_parity}" if ec.standard_parity is not None else "default",
+            "reducedRedundancy": f"EC:{ec.reduced_redundancy_parity}"
+            if ec.reduced_redundancy_parity is not None
+            else "default",
+        }
+        if ec.set_drive_count:
+            layout["setDriveCount"] = ec.set_drive_count
+        problems.append(
+            f"{PROJECT}:topology/erasure: got {_show(layout)}; MinIO would refuse this layout: {err}"
+        )
+        return erasure.standalone_figures(drive_bytes)
+
+
+def _secret_ref(reader: _Reader, name: str, *, with_key: bool = True) -> SecretKeyRef | None:
+    if not reader.has(name):
+        return None
+    ref = reader.child(name, {"name", "key", "namespace"} if with_key else {"name", "namespace"})
+    return SecretKeyRef(
+        name=ref.string("name", required=True, pattern=DNS_SUBDOMAIN, rule="a Secret name") or "",
+        key=(
+            ref.string("key", required=True, pattern=re.compile(r"^[-._a-zA-Z0-9]+$"), rule="a Secret data key")
+            if with_key
+            else "tls.crt"
+        )
+        or "",
+        namespace=ref.string("namespace", pattern=DNS_LABEL, rule="a namespace name"),
+    )
+
+
+def _read_kms(root: _Reader) -> KmsSettings:
+    kms = root.child("kms", {"mode", "keyName", "kes"})
+    mode = kms.string("mode", required=True, choices=("none", "static", "kes"), rule="none, static or kes")
+    key_rule = "a KMS key name of letters, digits, '.', '_' or '-'"
+    if mode == "kes":
+        kes = kms.child("kes", {"endpoints", "apiKeySecret", "clientCertSecret", "caSecret"})
+        endpoints = kes.raw("endpoints", None)
+        if not isinstance(endpoints, list) or not endpoints or not all(
+            isinstance(e, str) and e.startswith("https://") for e in endpoints
+        ):
+            kes.problem("endpoints", endpoints, "a non-empty list of https:// KES endpoints")
+            endpoints = []
+        api_key = _secret_ref(kes, "apiKeySecret")
+        client_cert = _secret_ref(kes, "clientCertSecret", with_key=False)
+        if (api_key is None) == (client_cert is None):
+            kes.problems.append(
+                f"{kes.key('')}: must set exactly one of apiKeySecret (name, key of an existing Secret holding the "
+                "KES API key) or clientCertSecret (name of an existing kubernetes.io/tls Secret for mTLS)"
+            )
+        key_name = kms.string("keyName", required=True, pattern=KEY_NAME, rule=key_rule + " (KES default key)")
+        return KmsSettings(
+            "kes",
+            key_name or "",
+            KesSettings(tuple(endpoints), api_key, client_cert, _secret_ref(kes, "caSecret")),
+        )
+    if kms.has("kes"):
+        kms.problem("kes", kms.raw("kes"), f"absent unless mode is kes (mode is {mode})")
+    if mode == "static":
+        return KmsSettings("static", kms.string("keyName", "matih-static", pattern=KEY_NAME, rule=key_rule) or "")
+    if kms.has("keyName") and mode == "none":
+        kms.problem("keyName", kms.raw("keyName"), "absent when mode is none")
+    return KmsSettings(mode or "invalid", "")
+
+
+def _read_resources(root: _Reader) -> ResourceSettings:
+    resources = root.child("resources", {"requests", "limits"})
+    parsed: dict[str, dict[str, str]] = {}
+    amounts: dict[tuple[str, str], int] = {}
+    for section in ("requests", "limits"):
+        reader = resources.child(section, {"cpu", "memory"})
+        parsed[section] = {}
+        for resource in ("cpu", "memory"):
+            text = reader.raw(resource, None)
+            if text is None:
+                reader.problems.append(
+                    f"{reader.key(resource)}: missing; must be a Kubernetes quantity (MinIO pods need explicit "
+                    "requests and limits; the chart's default asks for 16Gi)"
+                )
+                continue
+            amount = parse_quantity(text)
+            if amount is None or amount <= 0:
+                reader.problem(resource, text, "a positive Kubernetes quantity such as 2, 500m, 8Gi")
+                continue
+            parsed[section][resource] = str(text)
+            amounts[(section, resource)] = int(amount * 1000)
+    for resource in ("cpu", "memory"):
+        request, limit = amounts.get(("requests", resource)), amounts.get(("limits", resource))
+        if request is not None and limit is not None and limit < request:
+            resources.problems.append(
+                f"{resources.key('limits.' + resource)}: got {_show(parsed['limits'][resource])}; must be at least "
+                f"the request {_show(parsed['requests'][resource])}"
+            )
+    return ResourceSettings(parsed["requests"], parsed["limits"])
+
+
+def _read_tls(root: _Reader) -> TlsSettings:
+    tls = root.child("tls", {"enabled", "certSecret"})
+    enabled = tls.boolean("enabled", False)
+    cert = tls.string("certSecret", pattern=DNS_SUBDOMAIN, rule="a kubernetes.io/tls Secret name")
+    if enabled and cert is None and not tls.has("certSecret"):
+        tls.problems.append(f"{tls.key('certSecret')}: missing; must name a kubernetes.io/tls Secret when enabled")
+    return TlsSettings(enabled, cert if enabled else None)
+
+
+def _read_scheduling(root: _Reader) -> SchedulingSettings:
+    scheduling = root.child("scheduling", {"nodeSelector", "tolerations"})
+    tolerations = scheduling.raw("tolerations", [])
+    if not isinstance(tolerations, list) or not all(
+        isinstance(t, dict) and t and set(t) <= TOLERATION_KEYS for t in tolerations
+    ):
+        scheduling.problem("tolerations", tolerations, "a list of tolerations with keys " + ", ".join(sorted(TOLERATION_KEYS)))
+        tolerations = []
+    return SchedulingSettings(scheduling.string_map("nodeSelector"), tuple(tolerations))
+
+
+def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
+    raw = root.raw("tenants", [])
+    if not isinstance(raw, list):
+        root.problem("tenants", raw, "a list of tenant ids or {id, isolation, quota} mappings")
+        return ()
+    tenants: list[TenantSettings] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        entry = _Reader(root.problems, f"tenants[{index}]", item if isinstance(item, dict) else {"id": item}, {"id", "isolation", "quota"})
+        tenant_id = entry.raw("id", None)
+        problem = tenant_id_problem(tenant_id)
+        if problem:
+            entry.problem("id", tenant_id, problem)
+            continue
+        assert isinstance(tenant_id, str)
+        if tenant_id in seen:
+            entry.problem("id", tenant_id, "unique: this tenant id is listed twice")
+            continue
+        seen.add(tenant_id)
+        isolation = entry.string("isolation", "prefix", choices=("prefix", "bucket")) or "prefix"
+        quota, quota_bytes = entry.quantity("quota", None)
+        if quota is not None and isolation != "bucket":
+            entry.problem(
+                "quota", quota, "absent for prefix isolation: MinIO quotas apply to whole buckets (use isolation: bucket)"
+            )
+            quota, quota_bytes = None, None
+        tenants.append(TenantSettings(tenant_id, isolation, quota, quota_bytes))
+    return tuple(tenants)
+
+
+def _read_services(root: _Reader) -> dict[str, str]:
+    services = root.child("services", set(SERVICE_IDS))
+    namespaces = {}
+    for service_id in SERVICE_IDS:
+        namespace = services.string(
+            service_id, required=True, pattern=DNS_LABEL, rule=f"the Kubernetes namespace {service_id} runs in"
+        )
+        if namespace and len(namespace) <= 63:
+            namespaces[service_id] = namespace
+    return namespaces
+
+
+def _read_buckets(root: _Reader) -> dict[str, BucketOptions]:
+    buckets = root.child("buckets", set(BUCKET_NAMES))
+    options = {}
+    for name in BUCKET_NAMES:
+        entry = buckets.child(name, {"versioning", "objectLocking", "expiryDays", "noncurrentVersionExpiryDays"})
+        versioning = entry.boolean("versioning", False)
+        locking = entry.boolean("objectLocking", False)
+        expiry = entry.integer("expiryDays", None, minimum=1, maximum=36500)
+        noncurrent = entry.integer("noncurrentVersionExpiryDays", None, minimum=1, maximum=36500)
+        if locking and not versioning:
+            entry.problem("objectLocking", True, "used with versioning: true (object locking needs versioning)")
+        if noncurrent is not None and not versioning:
+            entry.problem("noncurrentVersionExpiryDays", noncurrent, "used with versioning: true")
+        if expiry is not None and catalog_bucket(name).table_format_managed:
+            entry.problem(
+                "expiryDays", expiry, f"absent: {name} holds Iceberg data and metadata, which table maintenance expires"
+            )
+        options[name] = BucketOptions(versioning, locking, expiry, noncurrent)
+    return options
+
+
+TOP_LEVEL_KEYS = {
+    "namespace",
+    "releaseName",
+    "kubernetes",
+    "chart",
+    "image",
+    "storage",
+    "topology",
+    "erasure",
+    "kms",
+    "resources",
+    "tls",
+    "scheduling",
+    "region",
+    "minioEndpoint",
+    "protect",
+    "helmTimeoutSeconds",
+    "tenants",
+    "services",
+    "buckets",
+    "temporaryObjects",
+    "trino",
+}
+
+
+def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
+    """Validate the whole stack configuration; raise ConfigError naming every problem."""
+    problems: list[str] = []
+    root = _Reader(problems, "", dict(raw), TOP_LEVEL_KEYS)
+    namespace = root.string("namespace", "minio", pattern=DNS_LABEL, rule="a Kubernetes namespace name (DNS label)")
+    release_name = root.string(
+        "releaseName",
+        "minio",
+        pattern=re.compile(r"^[a-z]([-a-z0-9]{0,51}[a-z0-9])?$"),
+        rule="a Helm release name (DNS label of at most 53 characters starting with a letter)",
+    )
+    assert namespace is not None and release_name is not None
+    kubernetes = _read_kubernetes(root)
+    chart = _read_chart(root)
+    image = _read_image(root)
+    storage = _read_storage(root, release_name)
+    topology = _read_topology(root)
+    ec = _read_erasure(root, topology)
+    figures = _figures(problems, topology, ec, storage.size_per_drive_bytes)
+    if storage.kind == "local" and storage.nodes and topology.mode == "distributed" and topology.servers:
+        if len(storage.nodes) != topology.servers:
+            problems.append(
+                f"{PROJECT}:storage.nodes: got {len(storage.nodes)} node(s) for {topology.servers} MinIO servers; "
+                "local volumes need exactly one node per server"
+            )
+    if storage.kind == "local" and topology.mode == "standalone" and len(storage.nodes) > 1:
+        problems.append(
+            f"{PROJECT}:storage.nodes: got {_show(list(storage.nodes))}; must be exactly one node in standalone mode"
+        )
+    kms = _read_kms(root)
+    resources = _read_resources(root)
+    tls = _read_tls(root)
+    scheduling = _read_scheduling(root)
+    region = root.string("region", "us-east-1", pattern=REGION, rule="an S3 region name such as us-east-1")
+    default_endpoint = f"{release_name}.{namespace}.svc.cluster.local:9000"
+    endpoint = root.string(
+        "minioEndpoint",
+        default_endpoint,
+        pattern=HOST_PORT,
+        rule="host:port where Pulumi reaches the MinIO API (no scheme)",
+    )
+    protect = root.boolean("protect", True)
+    timeout = root.integer("helmTimeoutSeconds", 900, minimum=60, maximum=3600)
+    tenants = _read_tenants(root)
+    services = _read_services(root)
+    buckets = _read_buckets(root)
+    temporary = root.child("temporaryObjects", {"expiryDays"})
+    temporary_days = temporary.integer("expiryDays", 30, minimum=1, maximum=3650)
+    trino = root.child("trino", {"catalogType", "catalogUri"})
+    trino_settings = TrinoSettings(
+        catalog_type=trino.string("catalogType", "rest", choices=TRINO_CATALOG_TYPES) or "rest",
+        catalog_uri=trino.string(
+            "catalogUri",
+            required=True,
+            check=lambda u: u.startswith(("http://", "https://")),
+            rule="the http(s) URL of the Iceberg REST catalog Trino uses",
+        )
+        or "",
+    )
+    if problems:
+        raise ConfigError(problems)
+    assert region is not None and endpoint is not None and timeout is not None and temporary_days is not None
+    return Settings(
+        stack=stack,
+        namespace=namespace,
+        release_name=release_name,
+        kubernetes=kubernetes,
+        chart=chart,
+        image=image,
+        storage=storage,
+        topology=topology,
+        erasure=ec,
+        figures=figures,
+        kms=kms,
+        resources=resources,
+        tls=tls,
+        scheduling=scheduling,
+        region=region,
+        minio_endpoint=endpoint,
+        protect=protect,
+        helm_timeout_seconds=timeout,
+        tenants=tenants,
+        service_namespaces=services,
+        buckets=buckets,
+        temporary_object_expiry_days=temporary_days,
+        trino=trino_settings,
+    )
+
+
+def decode_config_value(value: str) -> Any:
+    """Pulumi hands every config value over as a string; structured values are JSON."""
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
