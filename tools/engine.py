@@ -9,6 +9,7 @@ inputs (secrets masked) and resource options.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import runpy
@@ -138,6 +139,14 @@ class Inventory:
         )
 
 
+class ProgramError(RuntimeError):
+    """The program failed; `inventory` holds what it had declared before it did."""
+
+    def __init__(self, message: str, inventory: Inventory):
+        super().__init__(message)
+        self.inventory = inventory
+
+
 class _Mocks(pulumi.runtime.Mocks):
     """Provider behaviour: echo inputs, add the computed outputs the program reads, keep secrets secret."""
 
@@ -154,7 +163,8 @@ class _Mocks(pulumi.runtime.Mocks):
             state["base64"] = _secret(base64.b64encode(raw).decode())
             state["hex"] = _secret(raw.hex())
         elif token == "minio:index/iamServiceAccount:IamServiceAccount":
-            state["accessKey"] = f"AK{abs(hash(args.name)) % 10**12:012d}"
+            # Stable across processes (unlike hash()), so two runs of one program give identical plans.
+            state["accessKey"] = "AK" + hashlib.sha256(args.name.encode()).hexdigest()[:18].upper()
             state["secretKey"] = _secret(f"mock-secret-key-{args.name}")
         elif token == "kubernetes:core/v1:Secret" and args.resource_id:
             # A read of an existing Secret (Secret.get): hand back the data keys the stack config names.
@@ -261,12 +271,20 @@ def run_stack(
         sys.path.insert(0, str(project_dir))
     previous_cwd = os.getcwd()
     os.chdir(project_dir)
+    failure: Exception | None = None
     try:
         runtime_settings.SETTINGS.rpc_manager.clear()
         runtime_settings.SETTINGS.outputs.clear()
         _sync_await(run_in_stack(lambda: runpy.run_path(program, run_name="__main__") and None))
+    except Exception as error:  # the program's own error, reported with what it declared so far
+        failure = error
     finally:
         os.chdir(previous_cwd)
         if added_path:
             sys.path.remove(str(project_dir))
-    return Inventory(stack=stack, project=project, resources=monitor.records, outputs=monitor.stack_outputs)
+    # Registration order depends on asyncio scheduling; URN order is stable across runs.
+    resources = sorted(monitor.records, key=lambda r: r.urn)
+    inventory = Inventory(stack=stack, project=project, resources=resources, outputs=monitor.stack_outputs)
+    if failure is not None:
+        raise ProgramError(str(failure), inventory) from failure
+    return inventory

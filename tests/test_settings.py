@@ -1,0 +1,242 @@
+"""Stack configuration validation: every bad input is refused, with the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from components.settings import PROJECT, ConfigError, load_settings
+from tools.engine import load_stack_config
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    prefix = f"{PROJECT}:"
+    return {k[len(prefix) :]: v for k, v in load_stack_config(stack).items() if k.startswith(prefix)}
+
+
+def with_changes(stack: str, **changes: Any) -> dict[str, Any]:
+    """The stack's config with top-level keys replaced (None removes a key)."""
+    config = copy.deepcopy(stack_config(stack))
+    for key, value in changes.items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    return config
+
+
+def problems_of(config: dict[str, Any], stack: str = "prod") -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, stack)
+    return caught.value.problems
+
+
+def assert_one_problem(config: dict[str, Any], *fragments: str) -> None:
+    problems = problems_of(config)
+    assert len(problems) == 1, problems
+    for fragment in fragments:
+        assert fragment in problems[0], problems[0]
+
+
+def prod_with(section: str, **fields: Any) -> dict[str, Any]:
+    config = with_changes("prod")
+    config[section] = {**config[section], **fields}
+    return config
+
+
+def test_both_stack_files_are_valid():
+    dev = load_settings(stack_config("dev"), "dev")
+    prod = load_settings(stack_config("prod"), "prod")
+    assert (dev.topology.mode, dev.figures.total_drives, dev.kms.mode) == ("standalone", 1, "static")
+    assert (prod.topology.mode, prod.figures.total_drives, prod.kms.mode) == ("distributed", 16, "kes")
+    assert prod.figures.standard_parity == 4 and prod.figures.survives_server_loss
+
+
+def test_every_problem_is_reported_at_once():
+    config = with_changes("prod", namespace="Bad_NS", region="US EAST")
+    config["topology"] = {**config["topology"], "serversPerPool": 0}
+    problems = problems_of(config)
+    keys = " ".join(problems)
+    assert "matih-minio:namespace" in keys and "matih-minio:region" in keys
+    assert "matih-minio:topology.serversPerPool" in keys
+
+
+def test_unknown_keys_are_typos():
+    assert_one_problem(with_changes("prod", tenant=["x"]), "matih-minio:tenant", "unknown keys are usually typos")
+    assert_one_problem(prod_with("topology", drivesPerNode=4), "matih-minio:topology.drivesPerNode", "allowed:")
+
+
+def test_parity_above_half_the_set():
+    assert_one_problem(
+        prod_with("erasure", standard="EC:9"),
+        "matih-minio:topology/erasure",
+        '"standard": "EC:9"',
+        "exceeds half the erasure set of 16 (max EC:8)",
+    )
+
+
+def test_four_drives_reject_ec4():
+    config = prod_with("topology", serversPerPool=4, drivesPerServer=1)
+    assert_one_problem(config, "exceeds half the erasure set of 4 (max EC:2)")
+
+
+def test_rrs_above_standard():
+    assert_one_problem(prod_with("erasure", standard="EC:2", reducedRedundancy="EC:3"), "above standard parity EC:2")
+
+
+def test_parity_must_look_like_ec_n():
+    assert_one_problem(prod_with("erasure", standard="4"), "matih-minio:erasure.standard", 'got "4"', "EC:N")
+
+
+def test_erasure_coding_on_a_single_drive():
+    config = with_changes("dev", erasure={"standard": "EC:1"})
+    problems = problems_of(config, "dev")
+    assert problems == [
+        'matih-minio:erasure.standard: got "EC:1"; must be none or absent: a single drive cannot be erasure-coded '
+        "(EC:0 only)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("topology", "fragment"),
+    [
+        ({"mode": "distributed", "serversPerPool": 1, "drivesPerServer": 1}, "at least 2 drives"),
+        ({"mode": "distributed", "serversPerPool": 17, "drivesPerServer": 1}, "cannot be split into erasure sets"),
+        ({"mode": "distributed", "serversPerPool": 1, "drivesPerServer": 17}, "cannot be split into erasure sets"),
+    ],
+)
+def test_distributed_layouts_minio_refuses(topology, fragment):
+    config = with_changes("prod", topology=topology, erasure={})
+    assert_one_problem(config, "matih-minio:topology/erasure", fragment)
+
+
+def test_distributed_needs_its_layout():
+    problems = problems_of(with_changes("prod", topology={"mode": "distributed"}))
+    assert any("topology.serversPerPool: missing" in p for p in problems)
+    assert any("topology.drivesPerServer: missing" in p for p in problems)
+
+
+def test_local_storage_needs_a_node():
+    config = with_changes("dev")
+    config["storage"] = {k: v for k, v in config["storage"].items() if k != "nodes"}
+    assert_one_problem(config, "matih-minio:storage.nodes", "non-empty list of Kubernetes node names")
+
+
+@pytest.mark.parametrize("size", ["20 Gi", "lots", "-5Gi", "0", "1.5.5Gi", True])
+def test_sizes_must_be_kubernetes_quantities(size):
+    config = with_changes("prod")
+    config["storage"] = {**config["storage"], "sizePerDrive": size}
+    assert_one_problem(config, "matih-minio:storage.sizePerDrive", "Kubernetes quantity")
+
+
+def test_resource_quantities_and_limits_at_least_requests():
+    config = prod_with("resources", limits={"cpu": "2", "memory": "8Gi"})
+    problems = problems_of(config)
+    assert any("resources.limits.cpu" in p and 'request "4"' in p for p in problems)
+    assert any("resources.limits.memory" in p and 'request "24Gi"' in p for p in problems)
+    assert_one_problem(prod_with("resources", requests={"cpu": "4"}), "resources.requests.memory: missing")
+
+
+def test_kes_needs_endpoint_and_key_name():
+    config = with_changes("prod", kms={"mode": "kes", "kes": {"apiKeySecret": {"name": "kes", "key": "api-key"}}})
+    problems = problems_of(config)
+    assert any("matih-minio:kms.kes.endpoints: got null" in p for p in problems)
+    assert any("matih-minio:kms.keyName: missing" in p for p in problems)
+
+
+def test_kes_needs_exactly_one_credential():
+    config = prod_with("kms")
+    config["kms"] = {**config["kms"], "kes": {"endpoints": ["https://kes:7373"]}}
+    assert_one_problem(config, "exactly one of apiKeySecret", "clientCertSecret")
+
+
+def test_kes_endpoints_must_be_https():
+    config = prod_with("kms")
+    config["kms"] = {**config["kms"], "kes": {**config["kms"]["kes"], "endpoints": ["http://kes:7373"]}}
+    assert_one_problem(config, "matih-minio:kms.kes.endpoints", "https://")
+
+
+@pytest.mark.parametrize("tag", ["latest", ""])
+def test_image_tag_must_be_pinned(tag):
+    config = prod_with("image", tag=tag)
+    assert_one_problem(config, "matih-minio:image.tag", "other than 'latest'")
+
+
+def test_image_is_required():
+    problems = problems_of(with_changes("prod", image=None))
+    assert any(p.startswith("matih-minio:image: missing") for p in problems)
+
+
+@pytest.mark.parametrize("version", ["^5.4.0", "5.x", "latest", "5.4"])
+def test_chart_version_must_be_exact(version):
+    assert_one_problem(prod_with("chart", version=version), "matih-minio:chart.version", "exact chart version")
+
+
+def test_digest_format():
+    assert_one_problem(prod_with("image", digest="sha256:abc"), "matih-minio:image.digest", "sha256:<64 hex digits>")
+
+
+def test_cloud_storage_needs_exactly_one_class_source():
+    config = with_changes("prod")
+    config["storage"] = {**config["storage"], "existingStorageClass": "gp3"}
+    assert_one_problem(config, "exactly one of existingStorageClass")
+
+
+def test_local_volumes_need_one_node_per_server():
+    config = with_changes("prod")
+    config["storage"] = {"kind": "local", "sizePerDrive": "1Ti", "nodes": ["a", "b"], "hostPath": "/data"}
+    assert_one_problem(config, "matih-minio:storage.nodes: got 2 node(s) for 4 MinIO servers")
+
+
+@pytest.mark.parametrize(
+    "tenant_id",
+    ["Acme", "acme_corp", "-acme", "acme-", "a", "acme/corp", "acme*", "ac--me", "x" * 47, 42, ""],
+)
+def test_bad_tenant_ids(tenant_id):
+    problems = problems_of(with_changes("prod", tenants=[tenant_id]))
+    assert len(problems) == 1
+    assert problems[0].startswith("matih-minio:tenants[0].id: got ")
+    assert "lowercase DNS label of 2..46 characters" in problems[0]
+
+
+def test_longest_tenant_id_keeps_bucket_names_valid():
+    tenant = "t" * 46
+    settings = load_settings(with_changes("prod", tenants=[{"id": tenant, "isolation": "bucket"}]), "prod")
+    assert settings.tenants[0].id == tenant
+    assert len(f"pipeline-outputs-{tenant}") == 63
+
+
+def test_duplicate_tenants():
+    assert_one_problem(with_changes("prod", tenants=["acme", "globex", "acme"]), "tenants[2].id", "listed twice")
+
+
+def test_quota_only_for_dedicated_buckets():
+    assert_one_problem(
+        with_changes("prod", tenants=[{"id": "acme", "quota": "1Ti"}]), "tenants[0].quota", "whole buckets"
+    )
+
+
+def test_every_service_needs_a_namespace():
+    config = with_changes("prod")
+    config["services"] = {k: v for k, v in config["services"].items() if k != "trino"}
+    assert_one_problem(config, "matih-minio:services.trino: missing")
+
+
+def test_lakehouse_data_never_expires():
+    config = with_changes("prod")
+    config["buckets"] = {**config["buckets"], "lakehouse": {"versioning": True, "expiryDays": 30}}
+    assert_one_problem(config, "matih-minio:buckets.lakehouse.expiryDays", "Iceberg")
+
+
+def test_object_locking_needs_versioning():
+    config = with_changes("prod")
+    config["buckets"] = {**config["buckets"], "backups": {"objectLocking": True}}
+    assert_one_problem(config, "buckets.backups.objectLocking", "versioning: true")
+
+
+def test_unknown_bucket_in_bucket_options():
+    config = with_changes("prod")
+    config["buckets"] = {**config["buckets"], "backup": {"versioning": True}}
+    assert_one_problem(config, "matih-minio:buckets.backup", "allowed: backups")

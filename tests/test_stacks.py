@@ -1,0 +1,295 @@
+"""The real program for both stacks under the mock engine: what it declares, and what it must never declare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.catalog import BUCKET_NAMES, SERVICE_IDS, grants_of
+from tools.engine import PROJECT_DIR, SECRET_MASK, Inventory, ProgramError, ResourceRecord, run_stack
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+PV = "kubernetes:core/v1:PersistentVolume"
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+SECRET = "kubernetes:core/v1:Secret"
+BUCKET = "minio:index/s3Bucket:S3Bucket"
+SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
+KMS_KEY = "minio:index/kmsKey:KmsKey"
+
+
+def release_values(inventory: Inventory) -> dict:
+    (release,) = inventory.of_type(RELEASE)
+    return release.inputs["values"]
+
+
+def declared(inventory: Inventory) -> list[ResourceRecord]:
+    """Resources created by the program (reads of existing objects excluded)."""
+    return [r for r in inventory if "readId" not in r.options]
+
+
+def test_dev_uses_local_volumes_pinned_to_the_node(dev_inventory):
+    (volume,) = dev_inventory.of_type(PV)
+    spec = volume.inputs["spec"]
+    assert spec["local"] == {"path": "/var/lib/matih/minio"}
+    assert spec["persistentVolumeReclaimPolicy"] == "Retain"
+    terms = spec["nodeAffinity"]["required"]["nodeSelectorTerms"]
+    assert terms[0]["matchExpressions"][0]["values"] == ["kind-matih-control-plane"]
+    (storage_class,) = dev_inventory.of_type(STORAGE_CLASS)
+    assert storage_class.inputs["provisioner"] == "kubernetes.io/no-provisioner"
+    assert storage_class.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
+    assert spec["storageClassName"] == storage_class.inputs["metadata"]["name"]
+
+
+def test_prod_uses_cloud_block_storage_and_no_host_volumes(prod_inventory):
+    assert prod_inventory.of_type(PV) == []
+    (storage_class,) = prod_inventory.of_type(STORAGE_CLASS)
+    assert storage_class.inputs["provisioner"] == "ebs.csi.aws.com"
+    assert storage_class.inputs["parameters"]["type"] == "gp3"
+    assert storage_class.inputs["reclaimPolicy"] == "Retain"
+    assert storage_class.inputs["allowVolumeExpansion"] is True
+    assert "hostPath" not in json.dumps(prod_inventory.to_json())
+
+
+def test_dev_release_is_standalone_with_a_static_key(dev_inventory):
+    values = release_values(dev_inventory)
+    assert values["mode"] == "standalone"
+    assert "replicas" not in values and "drivesPerNode" not in values
+    assert "MINIO_STORAGE_CLASS_STANDARD" not in values["environment"]
+    assert values["environment"]["MINIO_KMS_AUTO_ENCRYPTION"] == "on"
+    assert values["extraSecret"] == "minio-server-env"
+    assert values["persistence"]["storageClass"] == "minio-local"
+
+
+def test_prod_release_layout_parity_and_kes(prod_inventory):
+    values = release_values(prod_inventory)
+    assert (values["mode"], values["replicas"], values["drivesPerNode"], values["pools"]) == ("distributed", 4, 4, 1)
+    env = values["environment"]
+    assert env["MINIO_STORAGE_CLASS_STANDARD"] == "EC:4"
+    assert env["MINIO_STORAGE_CLASS_RRS"] == "EC:2"
+    assert env["MINIO_KMS_KES_ENDPOINT"] == "https://kes.kes.svc.cluster.local:7373"
+    assert env["MINIO_KMS_KES_KEY_NAME"] == "matih-platform"
+    assert all(isinstance(v, str) for v in env.values()), "the chart renders environment values as strings"
+    assert values["podDisruptionBudget"] == {"enabled": True, "maxUnavailable": 1}
+    hostname_spread = [c for c in values["topologySpreadConstraints"] if c["topologyKey"] == "kubernetes.io/hostname"]
+    assert hostname_spread[0]["whenUnsatisfiable"] == "DoNotSchedule"
+    assert hostname_spread[0]["labelSelector"]["matchLabels"] == {"app": "minio", "release": "minio"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_release_is_pinned_atomic_and_provisions_nothing_itself(stack, request):
+    inventory = request.getfixturevalue(f"{stack}_inventory")
+    (release,) = inventory.of_type(RELEASE)
+    assert release.inputs["version"] == "5.4.0"
+    assert release.inputs["repositoryOpts"] == {"repo": "https://charts.min.io/"}
+    assert release.inputs["atomic"] is True
+    assert 300 <= release.inputs["timeout"] <= 3600
+    values = release.inputs["values"]
+    for provisioning_list in ("users", "policies", "buckets", "svcaccts", "customCommands"):
+        assert values[provisioning_list] == [], f"the chart's {provisioning_list} job must stay empty"
+    assert values["existingSecret"] == "minio-root-credentials"
+    assert values["rootUser"] == "" and values["rootPassword"] == ""
+    assert values["metrics"]["serviceMonitor"]["public"] is False
+    configured = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    assert values["resources"] == configured["matih-minio:resources"], "explicit, never the chart's 16Gi default"
+
+
+def test_release_waits_for_its_secrets_and_storage(prod_inventory):
+    (release,) = prod_inventory.of_type(RELEASE)
+    depends = " ".join(release.options["dependsOn"])
+    for name in ("minio-namespace", "minio-root-credentials", "minio-server-env", "minio-storage-class"):
+        assert f"::{name}" in depends
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_secret_value_reaches_values_outputs_or_plan(stack, request):
+    inventory = request.getfixturevalue(f"{stack}_inventory")
+    plan_text = json.dumps(inventory.to_json())
+    # The mocks hand out values starting with "mock-" for every generated or read secret.
+    assert "mock-" not in plan_text
+    assert SECRET_MASK in plan_text
+    (root_secret,) = [r for r in inventory.of_type(SECRET) if r.name == "minio-root-credentials"]
+    assert root_secret.inputs["stringData"] == SECRET_MASK
+    (provider,) = inventory.of_type("pulumi:providers:minio")
+    assert provider.inputs["minioPassword"] == SECRET_MASK
+    assert provider.inputs["minioUser"] == SECRET_MASK
+
+
+def test_stack_files_hold_no_secrets():
+    for path in PROJECT_DIR.glob("Pulumi*.yaml"):
+        text = path.read_text()
+        assert "secure:" not in text, path.name
+        flat = json.dumps(yaml.safe_load(text)).lower()
+        for word in ("password", "secretkey", "secret_key", "rootuser"):
+            assert word not in flat, f"{path.name} mentions {word}"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_outputs_name_secrets_but_never_hold_them(stack, request):
+    outputs = request.getfixturevalue(f"{stack}_inventory").outputs
+    assert outputs["rootCredentialsSecret"] == "minio-root-credentials"
+    assert outputs["s3Endpoint"] == "http://minio.minio.svc.cluster.local:9000"
+    assert SECRET_MASK not in json.dumps(outputs), "no output should need to be secret"
+    for tenant in outputs["tenants"].values():
+        assert set(tenant["secrets"]) == set(SERVICE_IDS) | {"trino-catalog", "mlflow"}
+
+
+def test_erasure_figures_are_exported(prod_inventory, dev_inventory):
+    prod = prod_inventory.outputs["erasure"]
+    assert (prod["erasureSetSize"], prod["standardParity"], prod["usableRatio"]) == (16, 4, 0.75)
+    assert prod["survivesServerLoss"] is True
+    assert prod["usableCapacityBytes"] == 12 * 2**40
+    dev = dev_inventory.outputs["erasure"]
+    assert (dev["mode"], dev["totalDrives"], dev["driveFailuresToleratedPerSet"]) == ("standalone", 1, 0)
+
+
+def test_bad_config_declares_nothing():
+    with pytest.raises(ProgramError) as caught:
+        run_stack("prod", {"tenants": ["Acme"], "erasure": {"standard": "EC:12"}})
+    message = str(caught.value)
+    assert "matih-minio:tenants[0].id" in message and "exceeds half the erasure set" in message
+    assert caught.value.inventory.resources == []
+
+
+def test_every_tenant_and_service_gets_one_access_key_with_its_catalog_access(prod_inventory):
+    keys = {r.name: r for r in prod_inventory.of_type(SERVICE_ACCOUNT)}
+    tenants = prod_inventory.outputs["tenants"]
+    assert len(keys) == len(tenants) * len(SERVICE_IDS)
+    for tenant in tenants:
+        for service in SERVICE_IDS:
+            record = keys[f"{tenant}-{service}-access-key"]
+            assert record.inputs["targetUser"] == f"matih-{service}"
+            assert record.options["additionalSecretOutputs"] == ["secretKey"]
+            policy = json.loads(record.inputs["policy"])
+            allowed = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+            buckets = {res.split(":::")[1].split("/")[0] for s in allowed for res in s["Resource"]}
+            dedicated = tenant == "initech"
+            expected = {f"{g.bucket}-{tenant}" if dedicated else g.bucket for g in grants_of(service)}
+            assert buckets == expected, (tenant, service)
+            writes = any("s3:PutObject" in s["Action"] for s in allowed)
+            assert writes == any(g.access.value == "write" for g in grants_of(service))
+
+
+def test_credentials_secrets_go_to_each_service_namespace(prod_inventory):
+    services = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]["matih-minio:services"]
+    secrets = [r for r in prod_inventory.of_type(SECRET) if r.name.endswith("-credentials") and "minio-" not in r.name]
+    assert len(secrets) == 3 * len(SERVICE_IDS)
+    for record in secrets:
+        labels = record.inputs["metadata"]["labels"]
+        assert record.inputs["metadata"]["namespace"] == services[labels["matih.io/service"]]
+        assert record.inputs["stringData"] == SECRET_MASK, "holds the secret key, so the whole map is secret"
+
+
+def test_prod_buckets_are_private_protected_and_encrypted(prod_inventory):
+    buckets = {r.inputs["bucket"]: r for r in prod_inventory.of_type(BUCKET)}
+    for name in BUCKET_NAMES:
+        assert buckets[name].options["protect"], name
+        assert buckets[name].inputs["acl"] == "private"
+        assert buckets[name].inputs.get("forceDestroy") is False
+    dedicated = [b for b in buckets.values() if b.inputs["bucket"].endswith("-initech")]
+    assert len(dedicated) == len(BUCKET_NAMES)
+    for bucket in dedicated:
+        # A tenant's own buckets outlive its removal from config rather than blocking it.
+        assert bucket.options["retainOnDelete"] and not bucket.options["protect"]
+        assert bucket.inputs["quota"] == 2 * 2**40
+    sse = {
+        r.inputs["bucket"]: r.inputs["kmsKeyId"]
+        for r in prod_inventory.of_type("minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption")
+    }
+    assert sse["lakehouse"] == "matih-platform"
+    assert sse["lakehouse-initech"] == "tenant-initech"
+    assert set(sse) == set(buckets)
+
+
+def test_prod_tenants_get_their_own_kms_keys_that_outlive_them(prod_inventory):
+    keys = {r.inputs["keyId"]: r for r in prod_inventory.of_type(KMS_KEY)}
+    assert set(keys) == {"tenant-acme-corp", "tenant-globex", "tenant-initech"}
+    assert all(k.options["retainOnDelete"] for k in keys.values())
+
+
+def test_dev_static_kms_has_no_per_tenant_keys(dev_inventory):
+    assert dev_inventory.of_type(KMS_KEY) == []
+    assert dev_inventory.outputs["kms"] == {"mode": "static", "perTenantKeys": False}
+    assert {t["kmsKey"] for t in dev_inventory.outputs["tenants"].values()} == {"matih-dev"}
+
+
+def test_dev_and_prod_grant_the_same_access_to_a_prefix_tenant(dev_inventory, prod_inventory):
+    def policies(inventory: Inventory) -> dict[str, str]:
+        return {
+            r.name: r.inputs["policy"].replace("matih-dev", "KEY").replace("tenant-acme-corp", "KEY")
+            for r in inventory.of_type(SERVICE_ACCOUNT)
+            if r.name.startswith("acme-corp-")
+        }
+
+    assert policies(dev_inventory) == policies(prod_inventory)
+
+
+def test_lifecycle_rules_per_bucket(prod_inventory, dev_inventory):
+    def rules(inventory: Inventory) -> dict[str, list[dict]]:
+        return {r.inputs["bucket"]: r.inputs["rules"] for r in inventory.of_type("minio:index/ilmPolicy:IlmPolicy")}
+
+    prod = rules(prod_inventory)
+    assert "lakehouse" not in prod and "lakehouse-initech" not in prod
+    assert [r["id"] for r in prod["exports"]] == ["expire-temporary-objects", "expire-objects"]
+    assert prod["exports"][1]["expiration"] == "90d"
+    assert prod["backups"][1] == {
+        "id": "expire-noncurrent-versions",
+        "status": "Enabled",
+        "noncurrentVersionExpirationDays": 35,
+    }
+    dev = rules(dev_inventory)
+    for bucket_rules in dev.values():
+        (temporary,) = bucket_rules
+        assert temporary["expiration"] == "30d"
+        assert temporary["tags"] == {"matih-lifecycle": "temporary"}
+
+
+def test_onboarding_a_tenant_is_one_line_of_config(prod_inventory):
+    tenants = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]["matih-minio:tenants"]
+    grown = run_stack("prod", {"tenants": [*tenants, "umbrella"]})
+    before = {r.urn for r in prod_inventory}
+    added = [r for r in grown if r.urn not in before]
+    assert added and all("umbrella" in r.name for r in added)
+    assert {r.urn for r in grown} >= before
+
+
+def test_removing_a_tenant_revokes_access_but_keeps_data(prod_inventory):
+    shrunk = run_stack("prod", {"tenants": ["acme-corp", "globex"]})
+    gone = {r.name for r in prod_inventory} - {r.name for r in shrunk}
+    assert any(name.endswith("-access-key") for name in gone)
+    initech_data = [r for r in prod_inventory if r.name.startswith("initech") and r.type in (BUCKET, KMS_KEY)]
+    # What disappears from the program is left in MinIO by Pulumi: retained, never deleted.
+    assert initech_data and all(r.options["retainOnDelete"] for r in initech_data)
+    assert {r.inputs["bucket"] for r in shrunk.of_type(BUCKET)} >= set(BUCKET_NAMES)
+
+
+def test_resource_names_do_not_depend_on_tenant_order(prod_inventory):
+    tenants = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]["matih-minio:tenants"]
+    reordered = run_stack("prod", {"tenants": list(reversed(tenants))})
+    assert {r.urn for r in reordered} == {r.urn for r in prod_inventory}
+
+
+def test_components_parent_their_resources(prod_inventory):
+    by_urn = prod_inventory.by_urn()
+    components = {r.urn for r in prod_inventory if r.type.startswith("matih:")}
+    assert {r.type for r in prod_inventory if r.type.startswith("matih:")} == {
+        "matih:storage:MinioCluster",
+        "matih:storage:PlatformBuckets",
+        "matih:tenancy:ServiceUsers",
+        "matih:tenancy:Tenant",
+    }
+    for record in declared(prod_inventory):
+        if record.type.startswith(("matih:", "pulumi:providers:kubernetes")):
+            continue
+        ancestor = record.parent
+        while ancestor in by_urn and ancestor not in components:
+            ancestor = by_urn[ancestor].parent
+        assert ancestor in components, f"{record.name} is not inside a component"
+
+
+def test_plan_json_is_deterministic(tmp_path: Path):
+    first = json.dumps(run_stack("prod").to_json(), sort_keys=True)
+    second = json.dumps(run_stack("prod").to_json(), sort_keys=True)
+    assert first == second

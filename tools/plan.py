@@ -1,0 +1,143 @@
+"""`make plan STACK=dev`: what the program would declare, offline, as a tree (and optionally as JSON).
+
+Runs the real program under the mock engine (tools.engine), so it needs no Pulumi CLI, cluster or
+credentials. Secret values never appear: the engine masks them before they reach this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tools.engine import Inventory, ResourceRecord, run_stack
+
+
+def _gib(value: Any) -> str:
+    return f"{int(value) / 2**40:.2f} TiB" if value >= 2**40 else f"{int(value) / 2**30:.1f} GiB"
+
+
+def _release(inputs: dict[str, Any]) -> str:
+    values = inputs.get("values", {})
+    layout = (
+        f"{values.get('pools')} pool(s) x {values.get('replicas')} servers x {values.get('drivesPerNode')} drives"
+        if values.get("mode") == "distributed"
+        else "1 server x 1 drive"
+    )
+    image = values.get("image", {})
+    return (
+        f"chart {inputs.get('chart')}@{inputs.get('version')}, {values.get('mode')}, {layout}, "
+        f"image {image.get('repository')}:{image.get('tag')}"
+    )
+
+
+def _secret(inputs: dict[str, Any]) -> str:
+    meta = inputs.get("metadata", {})
+    data = inputs.get("stringData", inputs.get("data"))
+    keys = sorted(data) if isinstance(data, dict) else ["[secret]"]
+    return f"{meta.get('namespace')}/{meta.get('name')} keys: {', '.join(keys)}"
+
+
+def _volume(inputs: dict[str, Any]) -> str:
+    spec = inputs.get("spec", {})
+    node = spec["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0]
+    return f"{spec.get('local', {}).get('path')} on {node}, {spec.get('capacity', {}).get('storage')}"
+
+
+SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "kubernetes:helm.sh/v3:Release": _release,
+    "kubernetes:core/v1:Secret": _secret,
+    "kubernetes:core/v1:PersistentVolume": _volume,
+    "kubernetes:core/v1:Namespace": lambda i: str(i.get("metadata", {}).get("name")),
+    "kubernetes:storage.k8s.io/v1:StorageClass": lambda i: (
+        f"{i.get('metadata', {}).get('name')} ({i.get('provisioner')}, reclaim {i.get('reclaimPolicy')}, "
+        f"{i.get('volumeBindingMode')})"
+    ),
+    "minio:index/s3Bucket:S3Bucket": lambda i: f"{i.get('bucket')} acl={i.get('acl')}"
+    + (f" quota={_gib(i['quota'])}" if i.get("quota") else "")
+    + (" object-locking" if i.get("objectLocking") else ""),
+    "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption": lambda i: f"{i.get('encryptionType')} "
+    f"key {i.get('kmsKeyId')}",
+    "minio:index/s3BucketVersioning:S3BucketVersioning": lambda i: str(
+        i.get("versioningConfiguration", {}).get("status")
+    ),
+    "minio:index/ilmPolicy:IlmPolicy": lambda i: "rules: " + ", ".join(r.get("id", "?") for r in i.get("rules", [])),
+    "minio:index/iamServiceAccount:IamServiceAccount": lambda i: f"parent {i.get('targetUser')}, "
+    f"policy {len(i.get('policy', ''))} bytes",
+    "minio:index/iamUser:IamUser": lambda i: str(i.get("name")),
+    "minio:index/iamPolicy:IamPolicy": lambda i: str(i.get("name")),
+    "minio:index/kmsKey:KmsKey": lambda i: str(i.get("keyId")),
+    "pulumi:providers:minio": lambda i: f"server {i.get('minioServer')}",
+}
+
+
+def _short_type(token: str) -> str:
+    return token.split(":")[-1]
+
+
+def _flags(record: ResourceRecord) -> str:
+    flags = [name for name in ("protect", "retainOnDelete") if record.options.get(name)]
+    if record.options.get("readId"):
+        flags.append(f"read {record.options['readId']}")
+    return f" [{', '.join(flags)}]" if flags else ""
+
+
+def render_tree(inventory: Inventory) -> str:
+    """Components with their resources, indented by parentage, each with its key settings."""
+    lines = [f"Stack {inventory.stack} ({len(inventory.resources)} resources)"]
+
+    def walk(parent: str, depth: int) -> None:
+        for record in inventory.children(parent):
+            summary = SUMMARIES.get(record.type, lambda _i: "")(record.inputs)
+            detail = f": {summary}" if summary else ""
+            lines.append(f"{'  ' * depth}- {_short_type(record.type)} {record.name}{detail}{_flags(record)}")
+            walk(record.urn, depth + 1)
+
+    stack_urns = {r.parent for r in inventory.resources if r.parent not in inventory.by_urn()}
+    for root in sorted(stack_urns):
+        walk(root, 1)
+    return "\n".join(lines)
+
+
+def render_figures(outputs: dict[str, Any]) -> str:
+    figures = outputs.get("erasure", {})
+    if not figures:
+        return ""
+    lines = [
+        "Erasure coding and capacity",
+        f"  mode {figures['mode']}: {figures['totalDrives']} drive(s) in {figures['erasureSetCount']} set(s) of "
+        f"{figures['erasureSetSize']}",
+        f"  parity standard EC:{figures['standardParity']}, reduced redundancy EC:{figures['reducedRedundancyParity']}"
+        f" ({figures['dataDrivesPerSet']} data drives per set)",
+        f"  raw {_gib(figures['rawCapacityBytes'])}, usable {_gib(figures['usableCapacityBytes'])} "
+        f"({figures['usableRatio']:.0%})",
+        f"  tolerates {figures['driveFailuresToleratedPerSet']} lost drive(s) per set; "
+        f"survives the loss of a server: {'yes' if figures['survivesServerLoss'] else 'no'}",
+    ]
+    kms = outputs.get("kms", {})
+    if kms:
+        lines.append(f"KMS: {kms.get('mode')} (per-tenant keys: {'yes' if kms.get('perTenantKeys') else 'no'})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--json", type=Path, help="also write the inventory (resources and outputs) as JSON here")
+    args = parser.parse_args(argv)
+    inventory = run_stack(args.stack)
+    print(render_tree(inventory))
+    print()
+    print(render_figures(inventory.outputs))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(inventory.to_json(), indent=2, sort_keys=True) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
