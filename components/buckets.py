@@ -95,7 +95,11 @@ class PlatformBuckets(pulumi.ComponentResource):
         default_key = settings.kms.key_name or None
         self.buckets = {
             entry.name: declare_bucket(
-                BucketSpec(entry.name, entry.name, entry, default_key), settings, self, args.provider, keep_on_delete=False
+                BucketSpec(entry.name, entry.name, entry, default_key),
+                settings,
+                self,
+                args.provider,
+                keep_on_delete=False,
             )
             for entry in BUCKETS
         }

@@ -6,10 +6,10 @@ Components, IAM documents, the policy pack, tests and the README's access table 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Access(str, Enum):
+class Access(StrEnum):
     READ = "read"
     WRITE = "write"
 

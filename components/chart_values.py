@@ -27,7 +27,9 @@ class SecretNames:
 
 def secret_names(settings: Settings) -> SecretNames:
     kms = settings.kms
-    needs_env = kms.mode == "static" or (kms.mode == "kes" and kms.kes is not None and kms.kes.api_key_secret is not None)
+    needs_env = kms.mode == "static" or (
+        kms.mode == "kes" and kms.kes is not None and kms.kes.api_key_secret is not None
+    )
     needs_tls = kms.mode == "kes" and kms.kes is not None and (kms.kes.client_cert_secret or kms.kes.ca_secret)
     return SecretNames(
         root_credentials=f"{settings.release_name}-root-credentials",

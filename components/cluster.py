@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -11,6 +12,7 @@ import pulumi_minio as minio
 import pulumi_random as random
 
 from components.chart_values import chart_values, secret_names
+from components.outputs import secret
 from components.settings import KesSettings, SecretKeyRef, Settings
 
 MINIO_API_PORT = 9000
@@ -22,13 +24,13 @@ class MinioClusterArgs:
     k8s_provider: k8s.Provider
 
 
-def _decoded(secret: k8s.core.v1.Secret, key: str, what: str) -> pulumi.Output[str]:
-    def pick(data: dict[str, str] | None) -> str:
+def _decoded(source: k8s.core.v1.Secret, key: str, what: str) -> pulumi.Output[str]:
+    def pick(data: Mapping[str, str]) -> str:
         if not data or key not in data:
             raise ValueError(f"{what}: the Secret has no data key {key!r}")
         return base64.b64decode(data[key]).decode()
 
-    return pulumi.Output.secret(secret.data.apply(pick))
+    return secret(source.data.apply(pick))
 
 
 class MinioCluster(pulumi.ComponentResource):
@@ -91,7 +93,10 @@ class MinioCluster(pulumi.ComponentResource):
             minio_ssl=settings.tls.enabled,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
         )
-        self.namespace = namespace.metadata.name
+        # Resolves once the namespace exists, so dependants of this output wait for it.
+        self.namespace = namespace.id.apply(lambda _: settings.namespace)
+            lambda meta: (meta and meta.name) or settings.namespace
+        )
         self.release_name = release.name
         self.root_credentials_secret = self._names.root_credentials
         self.s3_endpoint = settings.s3_endpoint_url
@@ -134,25 +139,30 @@ class MinioCluster(pulumi.ComponentResource):
     ) -> k8s.core.v1.PersistentVolume:
         storage = self._settings.storage
         suffix = f"{node}" if drives == 1 else f"{node}-drive-{drive}"
+        assert storage.host_path is not None, "validated: local storage has a host path"
         path = storage.host_path if drives == 1 else f"{storage.host_path}/drive-{drive}"
+        core = k8s.core.v1
+        on_node = core.NodeSelectorRequirementArgs(key="kubernetes.io/hostname", operator="In", values=[node])
+        spec = core.PersistentVolumeSpecArgs(
+            capacity={"storage": storage.size_per_drive},
+            access_modes=["ReadWriteOnce"],
+            persistent_volume_reclaim_policy="Retain",
+            storage_class_name=storage.storage_class_name,
+            volume_mode="Filesystem",
+            local=core.LocalVolumeSourceArgs(path=path),
+            node_affinity=core.VolumeNodeAffinityArgs(
+                required=core.NodeSelectorArgs(
+                    node_selector_terms=[core.NodeSelectorTermArgs(match_expressions=[on_node])]
+                )
+            ),
+        )
         return k8s.core.v1.PersistentVolume(
             f"{name}-pv-{suffix}",
-            metadata={"name": f"{self._settings.release_name}-{suffix}", "labels": {"app.kubernetes.io/part-of": "matih"}},
-            spec={
-                "capacity": {"storage": storage.size_per_drive},
-                "accessModes": ["ReadWriteOnce"],
-                "persistentVolumeReclaimPolicy": "Retain",
-                "storageClassName": storage.storage_class_name,
-                "volumeMode": "Filesystem",
-                "local": {"path": path},
-                "nodeAffinity": {
-                    "required": {
-                        "nodeSelectorTerms": [
-                            {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}]}
-                        ]
-                    }
-                },
+            metadata={
+                "name": f"{self._settings.release_name}-{suffix}",
+                "labels": {"app.kubernetes.io/part-of": "matih"},
             },
+            spec=spec,
             opts=pulumi.ResourceOptions.merge(
                 self._k8s, pulumi.ResourceOptions(protect=self._settings.protect, depends_on=depends_on)
             ),
@@ -162,9 +172,9 @@ class MinioCluster(pulumi.ComponentResource):
         generated = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"])
         user = random.RandomPassword(f"{name}-root-user", length=20, special=False, opts=generated)
         password = random.RandomPassword(f"{name}-root-password", length=40, special=False, opts=generated)
-        root_user = pulumi.Output.secret(user.result)
-        root_password = pulumi.Output.secret(password.result)
-        secret = k8s.core.v1.Secret(
+        root_user = secret(user.result)
+        root_password = secret(password.result)
+        credentials = k8s.core.v1.Secret(
             f"{name}-root-credentials",
             metadata={"name": self._names.root_credentials, "namespace": self._settings.namespace},
             type="Opaque",
@@ -172,7 +182,7 @@ class MinioCluster(pulumi.ComponentResource):
             string_data={"rootUser": root_user, "rootPassword": root_password},
             opts=self._in_namespace,
         )
-        return root_user, root_password, secret
+        return root_user, root_password, credentials
 
     def _kms_secrets(self, name: str) -> list[pulumi.Resource]:
         kms = self._settings.kms
@@ -188,12 +198,16 @@ class MinioCluster(pulumi.ComponentResource):
         if kms.mode == "kes" and kms.kes is not None:
             kes = kms.kes
             if kes.api_key_secret is not None:
-                api_key = _decoded(self._existing(name, "kes-api-key", kes.api_key_secret), kes.api_key_secret.key, "kms.kes.apiKeySecret")
+                api_key = _decoded(
+                    self._existing(name, "kes-api-key", kes.api_key_secret),
+                    kes.api_key_secret.key,
+                    "kms.kes.apiKeySecret",
+                )
                 env_lines.append(pulumi.Output.concat("MINIO_KMS_KES_API_KEY=", api_key))
             if self._names.kes_client_tls:
                 created.append(self._kes_client_secret(name, kes))
         if self._names.server_env:
-            config_env = pulumi.Output.secret(pulumi.Output.all(*env_lines).apply(lambda lines: "\n".join(lines) + "\n"))
+            config_env = secret(pulumi.Output.all(*env_lines).apply(lambda lines: "\n".join(lines) + "\n"))
             created.append(
                 k8s.core.v1.Secret(
                     f"{name}-server-env",
@@ -218,7 +232,9 @@ class MinioCluster(pulumi.ComponentResource):
             data["client.crt"] = _decoded(source, "tls.crt", "kms.kes.clientCertSecret")
             data["client.key"] = _decoded(source, "tls.key", "kms.kes.clientCertSecret")
         if kes.ca_secret is not None:
-            data["ca.crt"] = _decoded(self._existing(name, "kes-ca", kes.ca_secret), kes.ca_secret.key, "kms.kes.caSecret")
+            data["ca.crt"] = _decoded(
+                self._existing(name, "kes-ca", kes.ca_secret), kes.ca_secret.key, "kms.kes.caSecret"
+            )
         return k8s.core.v1.Secret(
             f"{name}-kes-client",
             metadata={"name": self._names.kes_client_tls, "namespace": self._settings.namespace},

@@ -56,9 +56,7 @@ def erasure_set_size(servers: int, drives_per_server: int, set_drive_count: int 
     """
     drives = servers * drives_per_server
     if drives < MIN_SET_SIZE:
-        raise ErasureLayoutError(
-            f"{drives} drive(s) in a pool: distributed MinIO needs at least {MIN_SET_SIZE} drives"
-        )
+        raise ErasureLayoutError(f"{drives} drive(s) in a pool: distributed MinIO needs at least {MIN_SET_SIZE} drives")
     candidates = allowed_set_sizes(drives)
     if not candidates:
         raise ErasureLayoutError(
@@ -227,6 +225,5 @@ def distributed_figures(
         raw_capacity_bytes=total_drives * drive_size_bytes,
         usable_capacity_bytes=total_drives * drive_size_bytes * data // set_size,
         drive_failures_tolerated_per_set=standard,
-        survives_server_loss=servers_per_pool > 1
-        and remaining_after_server_loss >= write_quorum(set_size, standard),
+        survives_server_loss=servers_per_pool > 1 and remaining_after_server_loss >= write_quorum(set_size, standard),
     )

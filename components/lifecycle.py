@@ -36,7 +36,9 @@ class LifecycleRule:
         return args
 
 
-def bucket_lifecycle_rules(bucket: Bucket, options: BucketOptions, temporary_expiry_days: int) -> tuple[LifecycleRule, ...]:
+def bucket_lifecycle_rules(
+    bucket: Bucket, options: BucketOptions, temporary_expiry_days: int
+) -> tuple[LifecycleRule, ...]:
     """All lifecycle rules of one bucket (shared or a tenant's own copy of it)."""
     if bucket.table_format_managed:
         # Iceberg's snapshot expiry and orphan-file removal own every object here; ILM must not race them.

@@ -14,6 +14,7 @@ import pulumi_random as random
 
 from components.iam import policy_json, service_parent_policy
 from components.naming import service_parent_policy_name, service_parent_user
+from components.outputs import secret
 from components.tenancy import consuming_services
 
 
@@ -41,7 +42,7 @@ class ServiceUsers(pulumi.ComponentResource):
             user = minio.IamUser(
                 f"{service_id}-parent",
                 name=service_parent_user(service_id),
-                secret=pulumi.Output.secret(password.result),
+                secret=secret(password.result),
                 force_destroy=False,
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(additional_secret_outputs=["secret"])),
             )

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from components import erasure
-from components.catalog import BUCKET_NAMES, SERVICE_IDS, bucket as catalog_bucket
+from components.catalog import BUCKET_NAMES, SERVICE_IDS
+from components.catalog import bucket as catalog_bucket
+from components.erasure import ErasureFigures
 from components.naming import DNS_LABEL, tenant_id_problem
 from components.quantity import parse_quantity
 
@@ -190,7 +193,7 @@ class Settings:
     storage: StorageSettings
     topology: TopologySettings
     erasure: ErasureSettings
-    figures: erasure.ErasureFigures
+    figures: ErasureFigures
     kms: KmsSettings
     resources: ResourceSettings
     tls: TlsSettings
@@ -240,7 +243,9 @@ class _Reader:
             return
         self.data = data
         for key in sorted(set(data) - allowed):
-            self.problem(key, data[key], "a known key: unknown keys are usually typos; allowed: " + ", ".join(sorted(allowed)))
+            self.problem(
+                key, data[key], "a known key: unknown keys are usually typos; allowed: " + ", ".join(sorted(allowed))
+            )
 
     def key(self, name: str) -> str:
         return f"{PROJECT}:{self.path}{'.' if self.path and name else ''}{name}"
@@ -313,7 +318,9 @@ class _Reader:
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
         ):
-            self.problem(name, value, f"a mapping of non-empty string keys to {value_rule} (quote numbers and booleans)")
+            self.problem(
+                name, value, f"a mapping of non-empty string keys to {value_rule} (quote numbers and booleans)"
+            )
             return {}
         return dict(value)
 
@@ -459,7 +466,9 @@ def _read_storage(root: _Reader, release_name: str) -> StorageSettings:
             storage_class_name=existing or "",
             create_storage_class=False,
         )
-    return StorageSettings(kind="invalid", size_per_drive="", size_per_drive_bytes=0, storage_class_name="", create_storage_class=False)
+    return StorageSettings(
+        kind="invalid", size_per_drive="", size_per_drive_bytes=0, storage_class_name="", create_storage_class=False
+    )
 
 
 def _read_topology(root: _Reader) -> TopologySettings:
@@ -511,9 +520,7 @@ def _read_erasure(root: _Reader, topology: TopologySettings) -> ErasureSettings:
     return ErasureSettings(standard, reduced, set_drive_count)
 
 
-def _figures(
-    problems: list[str], topology: TopologySettings, ec: ErasureSettings, drive_bytes: int
-) -> erasure.ErasureFigures:
+def _figures(problems: list[str], topology: TopologySettings, ec: ErasureSettings, drive_bytes: int) -> ErasureFigures:
     if topology.mode != "distributed":
         return erasure.standalone_figures(drive_bytes)
     if not (topology.servers_per_pool and topology.drives_per_server and topology.pools):
@@ -539,9 +546,7 @@ def _figures(
         }
         if ec.set_drive_count:
             layout["setDriveCount"] = ec.set_drive_count
-        problems.append(
-            f"{PROJECT}:topology/erasure: got {_show(layout)}; MinIO would refuse this layout: {err}"
-        )
+        problems.append(f"{PROJECT}:topology/erasure: got {_show(layout)}; MinIO would refuse this layout: {err}")
         return erasure.standalone_figures(drive_bytes)
 
 
@@ -568,8 +573,10 @@ def _read_kms(root: _Reader) -> KmsSettings:
     if mode == "kes":
         kes = kms.child("kes", {"endpoints", "apiKeySecret", "clientCertSecret", "caSecret"})
         endpoints = kes.raw("endpoints", None)
-        if not isinstance(endpoints, list) or not endpoints or not all(
-            isinstance(e, str) and e.startswith("https://") for e in endpoints
+        if (
+            not isinstance(endpoints, list)
+            or not endpoints
+            or not all(isinstance(e, str) and e.startswith("https://") for e in endpoints)
         ):
             kes.problem("endpoints", endpoints, "a non-empty list of https:// KES endpoints")
             endpoints = []
@@ -641,7 +648,9 @@ def _read_scheduling(root: _Reader) -> SchedulingSettings:
     if not isinstance(tolerations, list) or not all(
         isinstance(t, dict) and t and set(t) <= TOLERATION_KEYS for t in tolerations
     ):
-        scheduling.problem("tolerations", tolerations, "a list of tolerations with keys " + ", ".join(sorted(TOLERATION_KEYS)))
+        scheduling.problem(
+            "tolerations", tolerations, "a list of tolerations with keys " + ", ".join(sorted(TOLERATION_KEYS))
+        )
         tolerations = []
     return SchedulingSettings(scheduling.string_map("nodeSelector"), tuple(tolerations))
 
@@ -654,7 +663,12 @@ def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
     tenants: list[TenantSettings] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
-        entry = _Reader(root.problems, f"tenants[{index}]", item if isinstance(item, dict) else {"id": item}, {"id", "isolation", "quota"})
+        entry = _Reader(
+            root.problems,
+            f"tenants[{index}]",
+            item if isinstance(item, dict) else {"id": item},
+            {"id", "isolation", "quota"},
+        )
         tenant_id = entry.raw("id", None)
         problem = tenant_id_problem(tenant_id)
         if problem:
@@ -669,7 +683,9 @@ def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
         quota, quota_bytes = entry.quantity("quota", None)
         if quota is not None and isolation != "bucket":
             entry.problem(
-                "quota", quota, "absent for prefix isolation: MinIO quotas apply to whole buckets (use isolation: bucket)"
+                "quota",
+                quota,
+                "absent for prefix isolation: MinIO quotas apply to whole buckets (use isolation: bucket)",
             )
             quota, quota_bytes = None, None
         tenants.append(TenantSettings(tenant_id, isolation, quota, quota_bytes))
@@ -753,15 +769,10 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     topology = _read_topology(root)
     ec = _read_erasure(root, topology)
     figures = _figures(problems, topology, ec, storage.size_per_drive_bytes)
-    if storage.kind == "local" and storage.nodes and topology.mode == "distributed" and topology.servers:
-        if len(storage.nodes) != topology.servers:
-            problems.append(
-                f"{PROJECT}:storage.nodes: got {len(storage.nodes)} node(s) for {topology.servers} MinIO servers; "
-                "local volumes need exactly one node per server"
-            )
-    if storage.kind == "local" and topology.mode == "standalone" and len(storage.nodes) > 1:
+    if storage.kind == "local" and storage.nodes and topology.servers and len(storage.nodes) != topology.servers:
         problems.append(
-            f"{PROJECT}:storage.nodes: got {_show(list(storage.nodes))}; must be exactly one node in standalone mode"
+            f"{PROJECT}:storage.nodes: got {len(storage.nodes)} node(s) for {topology.servers} MinIO server(s); "
+            "local volumes need exactly one node per server"
         )
     kms = _read_kms(root)
     resources = _read_resources(root)

@@ -56,7 +56,9 @@ def _env_suffix(bucket: str) -> str:
     return bucket.upper().replace("-", "_")
 
 
-def service_connection(settings: Settings, service_id: str, where: TenantPlacement, kms_key: str | None) -> dict[str, str]:
+def service_connection(
+    settings: Settings, service_id: str, where: TenantPlacement, kms_key: str | None
+) -> dict[str, str]:
     """Everything a service needs to reach its tenant's data, except the access key pair."""
     env = {
         "MATIH_TENANT_ID": where.tenant_id,

@@ -11,6 +11,7 @@ import pulumi_minio as minio
 from components.buckets import BucketSpec, declare_bucket
 from components.catalog import BUCKETS, MLFLOW_SERVICE, TRINO_SERVICE
 from components.naming import mlflow_artifacts_secret, tenant_bucket_name, trino_catalog_secret
+from components.outputs import secret
 from components.settings import Settings, TenantSettings
 from components.tenancy import (
     mlflow_settings,
@@ -66,7 +67,9 @@ class Tenant(pulumi.ComponentResource):
                     tenant.quota_bytes,
                 )
                 data_ready.append(
-                    declare_bucket(spec, settings, self, args.minio_provider, keep_on_delete=True, depends_on=key_dependency)
+                    declare_bucket(
+                        spec, settings, self, args.minio_provider, keep_on_delete=True, depends_on=key_dependency
+                    )
                 )
 
         self.secret_names: dict[str, str] = {}
@@ -87,10 +90,10 @@ class Tenant(pulumi.ComponentResource):
                 ),
             )
             keys[service_id] = account
-            credentials = {
+            credentials: dict[str, pulumi.Input[str]] = {
                 **access.connection,
                 "AWS_ACCESS_KEY_ID": account.access_key,
-                "AWS_SECRET_ACCESS_KEY": pulumi.Output.secret(account.secret_key),
+                "AWS_SECRET_ACCESS_KEY": secret(account.secret_key),
             }
             k8s.core.v1.Secret(
                 f"{tid}-{service_id}-credentials",
@@ -106,7 +109,7 @@ class Tenant(pulumi.ComponentResource):
             self.secret_names[service_id] = f"{access.namespace}/{access.secret_name}"
 
         trino = keys[TRINO_SERVICE]
-        trino_properties = pulumi.Output.secret(
+        trino_properties = secret(
             pulumi.Output.all(trino.access_key, trino.secret_key).apply(
                 lambda pair: trino_catalog_properties(settings, where, key_name, pair[0], pair[1])
             )
@@ -127,7 +130,7 @@ class Tenant(pulumi.ComponentResource):
         self.secret_names["trino-catalog"] = f"{trino_namespace}/{trino_catalog_secret(tid)}"
 
         ml = keys[MLFLOW_SERVICE]
-        mlflow_env = pulumi.Output.secret(
+        mlflow_env = secret(
             pulumi.Output.all(ml.access_key, ml.secret_key).apply(
                 lambda pair: mlflow_settings(settings, where, key_name, pair[0], pair[1])
             )
@@ -148,6 +151,4 @@ class Tenant(pulumi.ComponentResource):
 
         self.locations = {entry.name: where.s3_url(entry.name) for entry in BUCKETS}
         self.kms_key = key_name
-        self.register_outputs(
-            {"secrets": self.secret_names, "locations": self.locations, "kmsKey": self.kms_key or ""}
-        )
+        self.register_outputs({"secrets": self.secret_names, "locations": self.locations, "kmsKey": self.kms_key or ""})

@@ -52,7 +52,9 @@ def test_four_drives_allow_at_most_ec2():
 
 
 def test_rrs_parity_above_standard_is_refused():
-    with pytest.raises(erasure.ErasureLayoutError, match="reduced-redundancy parity EC:4 is above standard parity EC:2"):
+    with pytest.raises(
+        erasure.ErasureLayoutError, match="reduced-redundancy parity EC:4 is above standard parity EC:2"
+    ):
         erasure.distributed_figures(4, 4, 1, 2**40, 2, 4)
 
 

@@ -187,7 +187,7 @@ def test_cloud_storage_needs_exactly_one_class_source():
 def test_local_volumes_need_one_node_per_server():
     config = with_changes("prod")
     config["storage"] = {"kind": "local", "sizePerDrive": "1Ti", "nodes": ["a", "b"], "hostPath": "/data"}
-    assert_one_problem(config, "matih-minio:storage.nodes: got 2 node(s) for 4 MinIO servers")
+    assert_one_problem(config, "matih-minio:storage.nodes: got 2 node(s) for 4 MinIO server(s)")
 
 
 @pytest.mark.parametrize(

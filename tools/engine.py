@@ -14,14 +14,16 @@ import json
 import os
 import runpy
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pulumi
 import yaml
 from google.protobuf import json_format
-from pulumi.runtime import mocks, settings as runtime_settings
+from pulumi.runtime import mocks
+from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _special_sig_key
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
@@ -235,6 +237,10 @@ def _existing_secret_keys(config: dict[str, Any], project: str) -> dict[str, str
     return keys
 
 
+def _run_program(path: str) -> None:
+    runpy.run_path(path, run_name="__main__")
+
+
 def run_stack(
     stack: str,
     config_overrides: dict[str, Any] | None = None,
@@ -275,7 +281,7 @@ def run_stack(
     try:
         runtime_settings.SETTINGS.rpc_manager.clear()
         runtime_settings.SETTINGS.outputs.clear()
-        _sync_await(run_in_stack(lambda: runpy.run_path(program, run_name="__main__") and None))
+        _sync_await(run_in_stack(lambda: _run_program(program)))
     except Exception as error:  # the program's own error, reported with what it declared so far
         failure = error
     finally:

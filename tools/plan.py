@@ -56,17 +56,21 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{i.get('metadata', {}).get('name')} ({i.get('provisioner')}, reclaim {i.get('reclaimPolicy')}, "
         f"{i.get('volumeBindingMode')})"
     ),
-    "minio:index/s3Bucket:S3Bucket": lambda i: f"{i.get('bucket')} acl={i.get('acl')}"
-    + (f" quota={_gib(i['quota'])}" if i.get("quota") else "")
-    + (" object-locking" if i.get("objectLocking") else ""),
-    "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption": lambda i: f"{i.get('encryptionType')} "
-    f"key {i.get('kmsKeyId')}",
+    "minio:index/s3Bucket:S3Bucket": lambda i: (
+        f"{i.get('bucket')} acl={i.get('acl')}"
+        + (f" quota={_gib(i['quota'])}" if i.get("quota") else "")
+        + (" object-locking" if i.get("objectLocking") else "")
+    ),
+    "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption": lambda i: (
+        f"{i.get('encryptionType')} key {i.get('kmsKeyId')}"
+    ),
     "minio:index/s3BucketVersioning:S3BucketVersioning": lambda i: str(
         i.get("versioningConfiguration", {}).get("status")
     ),
     "minio:index/ilmPolicy:IlmPolicy": lambda i: "rules: " + ", ".join(r.get("id", "?") for r in i.get("rules", [])),
-    "minio:index/iamServiceAccount:IamServiceAccount": lambda i: f"parent {i.get('targetUser')}, "
-    f"policy {len(i.get('policy', ''))} bytes",
+    "minio:index/iamServiceAccount:IamServiceAccount": lambda i: (
+        f"parent {i.get('targetUser')}, policy {len(i.get('policy', ''))} bytes"
+    ),
     "minio:index/iamUser:IamUser": lambda i: str(i.get("name")),
     "minio:index/iamPolicy:IamPolicy": lambda i: str(i.get("name")),
     "minio:index/kmsKey:KmsKey": lambda i: str(i.get("keyId")),
