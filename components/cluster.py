@@ -95,8 +95,6 @@ class MinioCluster(pulumi.ComponentResource):
         )
         # Resolves once the namespace exists, so dependants of this output wait for it.
         self.namespace = namespace.id.apply(lambda _: settings.namespace)
-            lambda meta: (meta and meta.name) or settings.namespace
-        )
         self.release_name = release.name
         self.root_credentials_secret = self._names.root_credentials
         self.s3_endpoint = settings.s3_endpoint_url
