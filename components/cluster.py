@@ -95,7 +95,7 @@ class MinioCluster(pulumi.ComponentResource):
         )
         # Resolves once the namespace exists, so dependants of this output wait for it.
         self.namespace = namespace.id.apply(lambda _: settings.namespace)
-        self.release_name = release.name
+        self.release_name = release.name.apply(lambda n: n or settings.release_name)
         self.root_credentials_secret = self._names.root_credentials
         self.s3_endpoint = settings.s3_endpoint_url
         self.register_outputs(
