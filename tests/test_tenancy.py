@@ -1,0 +1,127 @@
+"""Pure tenancy planning: names, grants, policy documents and what each service is told."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components import catalog, iam, naming, tenancy
+from components.settings import TenantSettings, load_settings
+from tests.test_settings import stack_config
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return load_settings(stack_config("prod"), "prod")
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return load_settings(stack_config("dev"), "dev")
+
+
+def test_catalog_grants_follow_the_table():
+    grants = {(g.service, g.bucket): g.access.value for g in catalog.grants()}
+    assert grants[("ml-service", "mlflow-artifacts")] == "write"
+    assert grants[("ray-serve", "mlflow-artifacts")] == "read"
+    assert grants[("spark", "lakehouse")] == "write"
+    assert grants[("trino", "lakehouse")] == "read"
+    assert ("trino", "backups") not in grants
+    # A writer that also reads (ML Service) is granted once, as a writer.
+    assert sum(1 for g in catalog.grants() if g.service == "ml-service") == 1
+
+
+def test_tenant_bucket_names_never_collide():
+    names = {naming.tenant_bucket_name(b, t) for b in catalog.BUCKET_NAMES for t in ("a1", "outputs", "artifacts")}
+    assert len(names) == 3 * len(catalog.BUCKET_NAMES)
+    assert not names & set(catalog.BUCKET_NAMES)
+
+
+def test_statement_ids_are_unique_per_policy(prod):
+    for tenant in prod.tenants:
+        for access in tenancy.service_accesses(prod, tenant):
+            sids = [s["Sid"] for s in json.loads(access.policy)["Statement"]]
+            assert len(sids) == len(set(sids)), access.service_id
+
+
+def test_policy_json_is_byte_stable():
+    where = iam.TenantPlacement("acme", dedicated_buckets=False)
+    first = iam.policy_json(iam.service_account_policy("pipeline-service", where, "tenant-acme"))
+    second = iam.policy_json(iam.service_account_policy("pipeline-service", where, "tenant-acme"))
+    assert first == second
+    assert json.loads(first)["Statement"] == sorted(json.loads(first)["Statement"], key=lambda s: s["Sid"])
+    assert ", " not in first and ": " not in first
+
+
+def test_policies_fit_minio_service_account_limit_for_the_longest_tenant_id(prod):
+    longest = TenantSettings("t" * naming.TENANT_ID_MAX, "bucket")
+    for access in tenancy.service_accesses(prod, longest):
+        assert len(access.policy) <= iam.MAX_SERVICE_ACCOUNT_POLICY_BYTES, access.service_id
+
+
+def test_readers_get_no_kms_deny_and_no_write_actions(prod):
+    (tenant,) = [t for t in prod.tenants if t.id == "acme-corp"]
+    accesses = {a.service_id: json.loads(a.policy) for a in tenancy.service_accesses(prod, tenant)}
+    trino_actions = {action for s in accesses["trino"]["Statement"] for action in s["Action"]}
+    assert trino_actions == {"s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"}
+    assert all(s["Effect"] == "Allow" for s in accesses["trino"]["Statement"])
+    (deny,) = [s for s in accesses["spark"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Resource"] == ["arn:aws:s3:::lakehouse/acme-corp/*"]
+
+
+def test_service_connection_names_every_bucket_it_may_use(prod):
+    (tenant,) = [t for t in prod.tenants if t.id == "acme-corp"]
+    env = tenancy.service_connection(prod, "pipeline-service", tenancy.placement(tenant), "tenant-acme-corp")
+    assert env["S3_URL_LAKEHOUSE"] == "s3://lakehouse/acme-corp/"
+    assert env["S3_URL_PIPELINE_OUTPUTS"] == "s3://pipeline-outputs/acme-corp/"
+    assert env["S3_ACCESS_LAKEHOUSE"] == "write"
+    assert "S3_URL_BACKUPS" not in env
+    assert env["S3_SSE_KMS_KEY_ID"] == "tenant-acme-corp"
+    assert env["AWS_ENDPOINT_URL_S3"] == "http://minio.minio.svc.cluster.local:9000"
+    assert env["S3_FORCE_PATH_STYLE"] == "true"
+
+
+def test_dedicated_bucket_tenant_connection(prod):
+    (tenant,) = [t for t in prod.tenants if t.id == "initech"]
+    env = tenancy.service_connection(prod, "trino", tenancy.placement(tenant), "tenant-initech")
+    assert (env["S3_BUCKET_LAKEHOUSE"], env["S3_PREFIX_LAKEHOUSE"]) == ("lakehouse-initech", "")
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.splitlines() if line)
+
+
+def test_trino_iceberg_catalog_for_a_tenant(prod):
+    where = iam.TenantPlacement("globex", dedicated_buckets=False)
+    properties = parse_properties(tenancy.trino_catalog_properties(prod, where, "tenant-globex", "AK1", "SK1"))
+    assert properties == {
+        "connector.name": "iceberg",
+        "iceberg.catalog.type": "rest",
+        "iceberg.rest-catalog.uri": "http://iceberg-rest.matih-data.svc.cluster.local:8181",
+        "iceberg.rest-catalog.warehouse": "s3://lakehouse/globex/",
+        "fs.native-s3.enabled": "true",
+        "s3.endpoint": "http://minio.minio.svc.cluster.local:9000",
+        "s3.region": "us-east-1",
+        "s3.path-style-access": "true",
+        "s3.aws-access-key": "AK1",
+        "s3.aws-secret-key": "SK1",
+        "s3.sse.type": "KMS",
+        "s3.sse.kms-key-id": "tenant-globex",
+    }
+
+
+def test_mlflow_settings_for_a_tenant(dev):
+    where = iam.TenantPlacement("acme-corp", dedicated_buckets=False)
+    env = tenancy.mlflow_settings(dev, where, "matih-dev", "AK", "SK")
+    assert env["MLFLOW_DEFAULT_ARTIFACT_ROOT"] == "s3://mlflow-artifacts/acme-corp/"
+    assert env["MLFLOW_S3_ENDPOINT_URL"] == "http://minio.minio.svc.cluster.local:9000"
+    assert json.loads(env["MLFLOW_S3_UPLOAD_EXTRA_ARGS"]) == {
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": "matih-dev",
+    }
+
+
+def test_kms_key_per_mode(prod, dev):
+    assert tenancy.tenant_kms_key(prod, "acme-corp") == "tenant-acme-corp"
+    assert tenancy.tenant_kms_key(dev, "acme-corp") == "matih-dev"
