@@ -293,3 +293,51 @@ def test_plan_json_is_deterministic(tmp_path: Path):
     first = json.dumps(run_stack("prod").to_json(), sort_keys=True)
     second = json.dumps(run_stack("prod").to_json(), sort_keys=True)
     assert first == second
+
+
+def test_helm_values_never_carry_a_secret_output(dev_inventory, prod_inventory):
+    for inventory in (dev_inventory, prod_inventory):
+        (release,) = inventory.of_type(RELEASE)
+        assert SECRET_MASK not in json.dumps(release.inputs), "secrets go through existingSecret/extraSecret only"
+
+
+def test_kes_api_key_is_read_from_its_secret_and_lands_in_the_server_env(prod_inventory):
+    (source,) = [r for r in prod_inventory.of_type(SECRET) if "readId" in r.options]
+    assert source.options["readId"] == "kes/minio-kes-api-key"
+    (server_env,) = [r for r in prod_inventory.of_type(SECRET) if r.name == "minio-server-env"]
+    assert server_env.inputs["metadata"] == {"name": "minio-server-env", "namespace": "minio"}
+    assert server_env.inputs["stringData"] == SECRET_MASK
+
+
+def test_kes_with_a_client_certificate_mounts_a_copy_in_minio_namespace():
+    kms = {
+        "mode": "kes",
+        "keyName": "matih-platform",
+        "kes": {
+            "endpoints": ["https://kes-0.kes:7373", "https://kes-1.kes:7373"],
+            "clientCertSecret": {"namespace": "kes", "name": "minio-kes-client"},
+            "caSecret": {"namespace": "kes", "name": "kes-ca", "key": "ca.crt"},
+        },
+    }
+    inventory = run_stack("prod", {"kms": kms})
+    reads = sorted(r.options["readId"] for r in inventory.of_type(SECRET) if "readId" in r.options)
+    assert reads == ["kes/kes-ca", "kes/minio-kes-client"]
+    (copy,) = [r for r in inventory.of_type(SECRET) if r.name == "minio-kes-client"]
+    assert copy.inputs["metadata"]["namespace"] == "minio"
+    values = release_values(inventory)
+    assert "extraSecret" not in values, "no API key, so nothing secret goes into the server's env file"
+    assert values["extraVolumes"] == [{"name": "kes-client", "secret": {"secretName": "minio-kes-client"}}]
+    assert values["extraVolumeMounts"][0]["mountPath"] == "/etc/minio/kes"
+    env = values["environment"]
+    assert env["MINIO_KMS_KES_ENDPOINT"] == "https://kes-0.kes:7373,https://kes-1.kes:7373"
+    assert env["MINIO_KMS_KES_CERT_FILE"] == "/etc/minio/kes/client.crt"
+    assert env["MINIO_KMS_KES_KEY_FILE"] == "/etc/minio/kes/client.key"
+    assert env["MINIO_KMS_KES_CAPATH"] == "/etc/minio/kes/ca.crt"
+
+
+def test_kms_none_declares_no_encryption():
+    inventory = run_stack("dev", {"kms": {"mode": "none"}})
+    assert inventory.of_type("minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption") == []
+    values = release_values(inventory)
+    assert "extraSecret" not in values
+    assert not any(key.startswith("MINIO_KMS") for key in values["environment"])
