@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -21,6 +23,7 @@ from components.tenancy import (
     trino_catalog_properties,
 )
 
+T = TypeVar("T")
 MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "matih"}
 
 
@@ -41,7 +44,8 @@ class Tenant(pulumi.ComponentResource):
         settings, tenant = args.settings, args.tenant
         tid = tenant.id
         on_minio = pulumi.ResourceOptions(parent=self, provider=args.minio_provider)
-        on_k8s = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
+        self._tenant_id = tid
+        self._on_k8s = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         where = placement(tenant)
         key_name = tenant_kms_key(settings, tid)
 
@@ -95,60 +99,67 @@ class Tenant(pulumi.ComponentResource):
                 "AWS_ACCESS_KEY_ID": account.access_key,
                 "AWS_SECRET_ACCESS_KEY": secret(account.secret_key),
             }
-            k8s.core.v1.Secret(
+            self._deliver(
+                service_id,
                 f"{tid}-{service_id}-credentials",
-                metadata={
-                    "name": access.secret_name,
-                    "namespace": access.namespace,
-                    "labels": {**MANAGED_BY_LABELS, "matih.io/tenant": tid, "matih.io/service": service_id},
-                },
-                type="Opaque",
-                string_data=credentials,
-                opts=on_k8s,
+                access.namespace,
+                access.secret_name,
+                {"matih.io/service": service_id},
+                credentials,
             )
-            self.secret_names[service_id] = f"{access.namespace}/{access.secret_name}"
 
-        trino = keys[TRINO_SERVICE]
-        trino_properties = secret(
-            pulumi.Output.all(trino.access_key, trino.secret_key).apply(
-                lambda pair: trino_catalog_properties(settings, where, key_name, pair[0], pair[1])
-            )
-        )
-        trino_namespace = settings.service_namespaces[TRINO_SERVICE]
-        k8s.core.v1.Secret(
+        self._deliver(
+            "trino-catalog",
             f"{tid}-trino-catalog",
-            metadata={
-                "name": trino_catalog_secret(tid),
-                "namespace": trino_namespace,
-                "labels": {**MANAGED_BY_LABELS, "matih.io/tenant": tid, "matih.io/integration": "trino-iceberg"},
-            },
-            type="Opaque",
+            settings.service_namespaces[TRINO_SERVICE],
+            trino_catalog_secret(tid),
+            {"matih.io/integration": "trino-iceberg"},
             # Mounted into Trino's catalog directory: the catalog is named after the tenant.
-            string_data={f"{tid.replace('-', '_')}.properties": trino_properties},
-            opts=on_k8s,
-        )
-        self.secret_names["trino-catalog"] = f"{trino_namespace}/{trino_catalog_secret(tid)}"
-
-        ml = keys[MLFLOW_SERVICE]
-        mlflow_env = secret(
-            pulumi.Output.all(ml.access_key, ml.secret_key).apply(
-                lambda pair: mlflow_settings(settings, where, key_name, pair[0], pair[1])
-            )
-        )
-        mlflow_namespace = settings.service_namespaces[MLFLOW_SERVICE]
-        k8s.core.v1.Secret(
-            f"{tid}-mlflow-artifacts",
-            metadata={
-                "name": mlflow_artifacts_secret(tid),
-                "namespace": mlflow_namespace,
-                "labels": {**MANAGED_BY_LABELS, "matih.io/tenant": tid, "matih.io/integration": "mlflow"},
+            {
+                f"{tid.replace('-', '_')}.properties": _with_keys(
+                    keys[TRINO_SERVICE], lambda ak, sk: trino_catalog_properties(settings, where, key_name, ak, sk)
+                )
             },
-            type="Opaque",
-            string_data=mlflow_env,
-            opts=on_k8s,
         )
-        self.secret_names["mlflow"] = f"{mlflow_namespace}/{mlflow_artifacts_secret(tid)}"
+        self._deliver(
+            "mlflow",
+            f"{tid}-mlflow-artifacts",
+            settings.service_namespaces[MLFLOW_SERVICE],
+            mlflow_artifacts_secret(tid),
+            {"matih.io/integration": "mlflow"},
+            _with_keys(keys[MLFLOW_SERVICE], lambda ak, sk: mlflow_settings(settings, where, key_name, ak, sk)),
+        )
 
         self.locations = {entry.name: where.s3_url(entry.name) for entry in BUCKETS}
         self.kms_key = key_name
         self.register_outputs({"secrets": self.secret_names, "locations": self.locations, "kmsKey": self.kms_key or ""})
+
+    def _deliver(
+        self,
+        output_key: str,
+        resource_name: str,
+        namespace: str,
+        name: str,
+        labels: dict[str, str],
+        data: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+    ) -> None:
+        """A Secret in a consumer's namespace; its name (never its content) becomes a stack output."""
+        k8s.core.v1.Secret(
+            resource_name,
+            metadata={
+                "name": name,
+                "namespace": namespace,
+                "labels": {**MANAGED_BY_LABELS, "matih.io/tenant": self._tenant_id, **labels},
+            },
+            type="Opaque",
+            string_data=data,
+            opts=self._on_k8s,
+        )
+        self.secret_names[output_key] = f"{namespace}/{name}"
+
+
+def _with_keys(account: minio.IamServiceAccount, render: Callable[[str, str], T]) -> pulumi.Output[T]:
+    """Client settings rendered with an access key pair, secret as a whole because the secret key is in them."""
+    return secret(
+        pulumi.Output.all(account.access_key, account.secret_key).apply(lambda pair: render(pair[0], pair[1]))
+    )

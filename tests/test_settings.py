@@ -7,13 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.settings import PROJECT, ConfigError, load_settings
-from tools.engine import load_stack_config
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    prefix = f"{PROJECT}:"
-    return {k[len(prefix) :]: v for k, v in load_stack_config(stack).items() if k.startswith(prefix)}
+from components.settings import ConfigError, load_settings
+from tools.engine import project_config_values as stack_config
 
 
 def with_changes(stack: str, **changes: Any) -> dict[str, Any]:

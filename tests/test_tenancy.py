@@ -8,7 +8,7 @@ import pytest
 
 from components import catalog, iam, naming, tenancy
 from components.settings import TenantSettings, load_settings
-from tests.test_settings import stack_config
+from tools.engine import project_config_values as stack_config
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,12 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, 
     return dict(document.get("config") or {})
 
 
+def project_config_values(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """This project's keys of a stack file without the `<project>:` prefix, as the settings loader takes them."""
+    prefix = f"{project_name(project_dir)}:"
+    return {k[len(prefix) :]: v for k, v in load_stack_config(stack, project_dir).items() if k.startswith(prefix)}
+
+
 def available_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
