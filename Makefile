@@ -55,12 +55,12 @@ check-cli:
 preview: venv check-cli
 	pulumi login $(PULUMI_BACKEND_URL)
 	pulumi stack select --create $(STACK)
-	pulumi preview --diff --stack $(STACK) --policy-pack policies
+	pulumi preview --diff --stack $(STACK) --policy-pack policies --policy-pack-config policies/config.$(STACK).json
 
 up: venv check-cli
 	pulumi login $(PULUMI_BACKEND_URL)
 	pulumi stack select --create $(STACK)
-	pulumi up --stack $(STACK) --policy-pack policies
+	pulumi up --stack $(STACK) --policy-pack policies --policy-pack-config policies/config.$(STACK).json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

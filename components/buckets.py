@@ -45,8 +45,8 @@ def declare_bucket(
         opts=pulumi.ResourceOptions.merge(
             child,
             pulumi.ResourceOptions(
-                # Platform buckets are protected; a tenant's own buckets survive its removal from config instead.
-                protect=settings.protect and not keep_on_delete,
+                protect=settings.protect,
+                # A tenant's own buckets also outlive a deliberate unprotect + removal: Pulumi forgets, MinIO keeps.
                 retain_on_delete=keep_on_delete,
                 depends_on=depends_on,
             ),

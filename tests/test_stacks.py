@@ -191,8 +191,8 @@ def test_prod_buckets_are_private_protected_and_encrypted(prod_inventory):
     dedicated = [b for b in buckets.values() if b.inputs["bucket"].endswith("-initech")]
     assert len(dedicated) == len(BUCKET_NAMES)
     for bucket in dedicated:
-        # A tenant's own buckets outlive its removal from config rather than blocking it.
-        assert bucket.options["retainOnDelete"] and not bucket.options["protect"]
+        # Protected like every prod bucket, and retained by MinIO even once unprotected and removed.
+        assert bucket.options["retainOnDelete"] and bucket.options["protect"]
         assert bucket.inputs["quota"] == 2 * 2**40
     sse = {
         r.inputs["bucket"]: r.inputs["kmsKeyId"]

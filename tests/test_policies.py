@@ -1,0 +1,723 @@
+"""The CrossGuard pack: each policy on hand-made resources, then the real dev/prod programs and mutations of them."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.policy import _NotApplicableError
+
+from components.iam import TenantPlacement, policy_json, service_account_policy, service_parent_policy
+from policies import matih_policies as mp
+from tools.engine import PROJECT_DIR, SECRET_MASK, Inventory, ResourceRecord, run_stack
+from tools.policy_check import (
+    PolicyConfigError,
+    Violation,
+    check_inventory,
+    engine_props,
+    load_pack_config,
+    parse_pack_config,
+)
+
+POLICIES = {policy.name: policy for policy in mp.POLICIES}
+PRODUCTION = {"production": True, "minimumParity": 4}
+TENANT_URN = "urn:pulumi:test::matih-minio::pulumi:pulumi:Stack$matih:tenancy:Tenant::acme-corp"
+DIGEST = "sha256:" + "a" * 64
+
+
+# --- One helper builds the SDK's own argument objects -----------------------------------------------------------
+
+
+def resource(
+    resource_type: str, props: dict[str, Any], name: str = "subject", *, protect: bool = False, parent: str = ""
+) -> PolicyResource:
+    options = PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent or None)
+    urn = f"urn:pulumi:test::matih-minio::{resource_type}::{name}"
+    return PolicyResource(resource_type, engine_props(props), urn, name, options, None, None, [], {})
+
+
+def violations(policy_name: str, *resources: PolicyResource, config: dict[str, Any] | None = None) -> list[str]:
+    """The messages one policy reports for the given resources (each one for a resource policy, all for a stack one)."""
+    policy = POLICIES[policy_name]
+    messages: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    if isinstance(policy, ResourceValidationPolicy):
+        for subject in resources:
+            args = ResourceValidationArgs(
+                subject.resource_type, subject.props, subject.urn, subject.name, subject.opts, None, config
+            )
+            policy.validate(args, report)
+    elif isinstance(policy, StackValidationPolicy):
+        policy.validate(StackValidationArgs(list(resources), config), report)
+    return messages
+
+
+def assert_reports(messages: list[str], *fragments: str) -> None:
+    for fragment in fragments:
+        assert any(fragment in message for message in messages), f"no message mentions {fragment!r}: {messages}"
+
+
+# --- Compliant building blocks ----------------------------------------------------------------------------------
+
+RELEASE: dict[str, Any] = {
+    "chart": "minio",
+    "version": "5.4.0",
+    "values": {
+        "mode": "distributed",
+        "replicas": 4,
+        "drivesPerNode": 4,
+        "pools": 1,
+        "image": {"repository": "registry.example/minio-patched", "tag": f"RELEASE.2025-10-15T17-29-55Z@{DIGEST}"},
+        "existingSecret": "minio-root-credentials",
+        "extraSecret": "minio-server-env",
+        "rootUser": "",
+        "rootPassword": "",
+        "environment": {
+            "MINIO_STORAGE_CLASS_STANDARD": "EC:4",
+            "MINIO_STORAGE_CLASS_RRS": "EC:2",
+            "MINIO_KMS_KES_ENDPOINT": "https://kes.kes.svc:7373",
+            "MINIO_KMS_KES_KEY_NAME": "matih-platform",
+        },
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "topologySpreadConstraints": [
+            {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule"}
+        ],
+        "metrics": {"serviceMonitor": {"enabled": False, "public": False}},
+        # A file name, not a credential: must not trip the secret check.
+        "tls": {"enabled": False, "privateKey": "tls.key", "publicCrt": "tls.crt"},
+        "resources": {"requests": {"cpu": "4", "memory": "16Gi"}, "limits": {"cpu": "8", "memory": "32Gi"}},
+        "users": [],
+        "policies": [],
+        "buckets": [],
+        "svcaccts": [],
+        "customCommands": [],
+    },
+}
+
+
+def release(version: str = "5.4.0", **values: Any) -> PolicyResource:
+    props = copy.deepcopy(RELEASE)
+    props["version"] = version
+    props["values"].update(values)
+    return resource(mp.HELM_RELEASE, props, "minio-release")
+
+
+def environment(**changes: str | None) -> dict[str, str]:
+    """The compliant environment with some variables changed (None removes one)."""
+    merged = {**RELEASE["values"]["environment"], **changes}
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+def bucket(name: str, *, protect: bool = True, acl: str = "private") -> PolicyResource:
+    return resource(mp.S3_BUCKET, {"bucket": name, "acl": acl, "forceDestroy": False}, name, protect=protect)
+
+
+def encryption(bucket_name: str, key: str = "matih-platform") -> PolicyResource:
+    props = {"bucket": bucket_name, "encryptionType": "aws:kms", "kmsKeyId": key}
+    return resource(mp.S3_BUCKET_ENCRYPTION, props, f"{bucket_name}-sse")
+
+
+TEMPORARY_RULE = {
+    "id": "expire-temporary-objects",
+    "status": "Enabled",
+    "expiration": "7d",
+    "tags": {mp.TEMPORARY_TAG_KEY: mp.TEMPORARY_TAG_VALUE},
+}
+
+
+def lifecycle(bucket_name: str, *rules: dict[str, Any], name: str = "") -> PolicyResource:
+    props = {"bucket": bucket_name, "rules": list(rules or [TEMPORARY_RULE])}
+    return resource(mp.ILM_POLICY, props, name or f"{bucket_name}-lifecycle")
+
+
+def tenant_key_document(tenant: str = "acme-corp", *, dedicated: bool = False) -> dict[str, Any]:
+    # pipeline-service writes lakehouse and pipeline-outputs: listing, object and Deny statements.
+    return service_account_policy("pipeline-service", TenantPlacement(tenant, dedicated), f"tenant-{tenant}")
+
+
+def access_key(document: dict[str, Any] | str | None, tenant: str = "acme-corp") -> PolicyResource:
+    policy = document if document is None or isinstance(document, str) else policy_json(document)
+    props = {"targetUser": "matih-pipeline-service", **({"policy": policy} if policy is not None else {})}
+    return resource(mp.IAM_SERVICE_ACCOUNT, props, f"{tenant}-key", parent=TENANT_URN.replace("acme-corp", tenant))
+
+
+def parent_policy(document: dict[str, Any]) -> PolicyResource:
+    return resource(mp.IAM_POLICY, {"name": "matih-spark-all-tenants", "policy": policy_json(document)})
+
+
+# --- The pack itself --------------------------------------------------------------------------------------------
+
+
+def test_pack_policies_are_named_described_and_levelled():
+    assert len(POLICIES) == len(mp.POLICIES), "policy names must be unique"
+    for policy in mp.POLICIES:
+        assert policy.description and policy.enforcement_level in (
+            EnforcementLevel.MANDATORY,
+            EnforcementLevel.ADVISORY,
+        )
+    advisory = {p.name for p in mp.POLICIES if p.enforcement_level is EnforcementLevel.ADVISORY}
+    assert advisory == {"image-provenance", "temporary-objects-expire", "pod-resources-set"}
+
+
+def test_offline_secret_mask_matches_the_engine_runner():
+    assert mp.OFFLINE_SECRET_MASK == SECRET_MASK
+
+
+# --- no-public-access -------------------------------------------------------------------------------------------
+
+
+def test_private_buckets_deny_only_policies_and_authenticated_metrics_pass():
+    deny_anonymous = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": ["s3:*"], "Resource": ["*"]}]}
+    bucket_policy = resource(mp.S3_BUCKET_POLICY, {"bucket": "exports", "policy": json.dumps(deny_anonymous)})
+    assert violations("no-public-access", bucket("exports"), bucket_policy, release()) == []
+
+
+@pytest.mark.parametrize("acl", ["public-read", "public-read-write", "public"])
+def test_public_bucket_acl_is_caught(acl):
+    assert_reports(violations("no-public-access", bucket("exports", acl=acl)), f"acl '{acl}'")
+
+
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
+def test_bucket_policy_for_anonymous_principals_is_caught(principal):
+    document = {"Statement": [{"Sid": "Open", "Effect": "Allow", "Principal": principal, "Action": "s3:GetObject"}]}
+    bucket_policy = resource(mp.S3_BUCKET_POLICY, {"bucket": "exports", "policy": json.dumps(document)})
+    assert_reports(violations("no-public-access", bucket_policy), "'Open' allows anonymous principals")
+
+
+def test_public_metrics_are_caught_including_the_chart_default():
+    assert_reports(violations("no-public-access", release(metrics={})), "serviceMonitor.public must be false")
+
+
+# --- tenant-scoped-credentials ----------------------------------------------------------------------------------
+
+
+def test_generated_tenant_keys_and_parent_policies_pass():
+    shared, dedicated = tenant_key_document(), tenant_key_document("initech", dedicated=True)
+    parent = service_parent_policy("pipeline-service", ["initech"])
+    assert violations("tenant-scoped-credentials", access_key(shared), parent_policy(parent)) == []
+    assert violations("tenant-scoped-credentials", access_key(dedicated, "initech")) == []
+
+
+def retarget(old: str, new: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda document: json.loads(json.dumps(document).replace(old, new))
+
+
+def with_statement(**statement: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda document: {**document, "Statement": [*document["Statement"], {"Effect": "Allow", **statement}]}
+
+
+def without_list_condition(document: dict[str, Any]) -> dict[str, Any]:
+    return {**document, "Statement": [{k: v for k, v in s.items() if k != "Condition"} for s in document["Statement"]]}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (retarget("acme-corp/", "globex/"), "belongs to tenant 'acme-corp' but grants globex's data"),
+        (retarget('acme-corp/*"', 'acme*"'), "not confined to one tenant's prefix"),
+        (
+            with_statement(Sid="Peek", Action=["s3:GetObject"], Resource=["arn:aws:s3:::lakehouse/globex/*"]),
+            "spans tenants acme-corp, globex",
+        ),
+        (without_list_condition, "lists the shared bucket 'lakehouse' without StringLike s3:prefix"),
+        (with_statement(Sid="All", Action=["s3:*"], Resource=["arn:aws:s3:::lakehouse/acme-corp/*"]), "wildcard"),
+        (with_statement(Sid="Any", Action=["s3:GetObject"], Resource=["arn:aws:s3:::*"]), "every bucket"),
+        (with_statement(Sid="Admin", Action=["admin:ServerInfo"], Resource=["*"]), "no resource or tenant can scope"),
+        (
+            with_statement(
+                Sid="Uploads", Action=["s3:ListBucketMultipartUploads"], Resource=["arn:aws:s3:::lakehouse"]
+            ),
+            "ListBucketMultipartUploads on the shared bucket 'lakehouse'",
+        ),
+        (
+            with_statement(Sid="Other", Action=["s3:GetObject"], Resource=["arn:aws:s3:::someone-elses/acme-corp/*"]),
+            "no catalog bucket",
+        ),
+    ],
+)
+def test_tenant_key_reaching_beyond_its_tenant_is_caught(mutate, expected):
+    assert_reports(violations("tenant-scoped-credentials", access_key(mutate(tenant_key_document()))), expected)
+
+
+@pytest.mark.parametrize(("document", "expected"), [(None, "no embedded policy"), ("{not json", "not valid JSON")])
+def test_tenant_key_without_a_readable_policy_is_caught(document, expected):
+    assert_reports(violations("tenant-scoped-credentials", access_key(document)), expected)
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ({"Action": "*", "Resource": "arn:aws:s3:::lakehouse/*"}, "wildcard action '*'"),
+        ({"Action": ["kms:CreateKey"], "Resource": ["*"]}, "'kms:createkey', which no resource or tenant can scope"),
+        ({"Action": ["s3:ListBucketMultipartUploads"], "Resource": ["arn:aws:s3:::exports"]}, "shared bucket"),
+    ],
+)
+def test_parent_policy_still_has_no_unscoped_grants(statement, expected):
+    document = with_statement(Sid="Extra", **statement)(service_parent_policy("spark", []))
+    assert_reports(violations("tenant-scoped-credentials", parent_policy(document)), expected)
+
+
+def test_parent_policy_may_list_multipart_uploads_of_a_dedicated_bucket():
+    document = with_statement(
+        Sid="Uploads", Action=["s3:ListBucketMultipartUploads"], Resource=["arn:aws:s3:::lakehouse-initech"]
+    )(service_parent_policy("spark", ["initech"]))
+    assert violations("tenant-scoped-credentials", parent_policy(document)) == []
+
+
+# --- no-plaintext-secrets and no-secret-stack-outputs -----------------------------------------------------------
+
+
+def test_release_with_secret_references_only_passes():
+    assert violations("no-plaintext-secrets", release()) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"rootPassword": "hunter2"}, "values.rootPassword holds a literal credential"),
+        ({"rootUser": "admin"}, "values.rootUser holds a literal credential"),
+        ({"existingSecret": ""}, "existingSecret is not set"),
+        ({"environment": environment(MINIO_ROOT_PASSWORD="x")}, "MINIO_ROOT_PASSWORD looks like a credential"),
+        ({"environment": environment(MINIO_KMS_SECRET_KEY="k:AAAA")}, "MINIO_KMS_SECRET_KEY looks like a credential"),
+        ({"environment": environment(MINIO_KMS_KES_API_KEY="kes:v1:x")}, "MINIO_KMS_KES_API_KEY looks like"),
+        ({"users": [{"accessKey": "console", "secretKey": "console123"}]}, "values.users[0].secretKey holds"),
+        ({"oidc": {"clientSecret": "s3cr3t"}}, "values.oidc.clientSecret holds"),
+    ],
+)
+def test_plaintext_credentials_in_helm_values_are_caught(values, expected):
+    assert_reports(violations("no-plaintext-secrets", release(**values)), expected)
+
+
+def stack_outputs(outputs: dict[str, Any]) -> PolicyResource:
+    return resource(mp.STACK, outputs, "matih-minio-test")
+
+
+def test_outputs_naming_secrets_pass():
+    outputs = {"rootCredentialsSecret": "minio-root-credentials", "tenants": {"acme-corp": {"secrets": {"s": "n/s"}}}}
+    assert violations("no-secret-stack-outputs", stack_outputs(outputs)) == []
+
+
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [
+        ({"root": {"credentials": SECRET_MASK}}, "stack output root.credentials is a secret"),
+        ({"minioPassword": "plain"}, "stack output minioPassword exports a credential"),
+    ],
+)
+def test_secret_outputs_are_caught(outputs, expected):
+    assert_reports(violations("no-secret-stack-outputs", stack_outputs(outputs)), expected)
+
+
+def test_stack_outputs_policy_is_not_applicable_without_the_stack_resource():
+    with pytest.raises(_NotApplicableError):
+        violations("no-secret-stack-outputs", bucket("exports"))
+
+
+# --- pinned-chart-and-image and image-provenance ----------------------------------------------------------------
+
+
+def test_exact_chart_version_and_digest_pinned_patched_image_pass():
+    assert violations("pinned-chart-and-image", release("5.4.0"), release("5.4.1-rc.1")) == []
+    assert violations("image-provenance", release()) == []
+
+
+@pytest.mark.parametrize("version", ["^5.4.0", "", "5.4", "~5.4.0", "latest", ">=5.0.0"])
+def test_unpinned_chart_version_is_caught(version):
+    assert_reports(violations("pinned-chart-and-image", release(version)), "not an exact semantic version")
+
+
+@pytest.mark.parametrize("tag", ["", "latest", f"latest@{DIGEST}"])
+def test_unpinned_image_tag_is_caught(tag):
+    image = {"repository": "registry.example/minio-patched", "tag": tag}
+    assert_reports(violations("pinned-chart-and-image", release(image=image)), "is not pinned")
+
+
+def test_community_image_without_digest_gets_both_advisories():
+    image = {"repository": "quay.io/minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"}
+    messages = violations("image-provenance", release(image=image))
+    assert_reports(messages, "has no digest", "community MinIO image", "CVE-2025-31489", "CVE-2026-41145")
+
+
+# --- production-durability --------------------------------------------------------------------------------------
+
+PERSISTENT_VOLUME_SPEC = {"capacity": {"storage": "1Ti"}, "csi": {"driver": "ebs.csi.aws.com", "volumeHandle": "v"}}
+
+
+def durable_resources() -> list[PolicyResource]:
+    return [
+        release(),
+        resource(mp.PERSISTENT_VOLUME, {"spec": PERSISTENT_VOLUME_SPEC}),
+        resource(mp.STORAGE_CLASS, {"provisioner": "ebs.csi.aws.com", "reclaimPolicy": "Retain"}),
+        bucket("lakehouse", protect=True),
+        resource(mp.NAMESPACE, {"metadata": {"name": "minio"}}, protect=True),
+    ]
+
+
+def test_durable_production_layout_passes():
+    assert violations("production-durability", *durable_resources(), config=PRODUCTION) == []
+
+
+def test_durability_rules_apply_only_in_production():
+    standalone = release(mode="standalone", podDisruptionBudget={"enabled": False})
+    assert violations("production-durability", standalone, bucket("exports", protect=False), config={}) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"environment": environment(MINIO_STORAGE_CLASS_STANDARD="EC:0", MINIO_STORAGE_CLASS_RRS="EC:0")}, "EC:0"),
+        ({"environment": environment(MINIO_STORAGE_CLASS_STANDARD="EC:3")}, "EC:3 on erasure sets of 16 drives"),
+        ({"environment": environment(MINIO_STORAGE_CLASS_STANDARD="EC:9")}, "MinIO would refuse this layout"),
+        ({"environment": environment(MINIO_STORAGE_CLASS_STANDARD="four")}, "expected 'EC:<parity>'"),
+        ({"environment": environment(MINIO_ERASURE_SET_DRIVE_COUNT="4")}, "exceeds half the erasure set of 4"),
+        ({"environment": environment(MINIO_STORAGE_CLASS_RRS="EC:6")}, "above standard parity EC:4"),
+        ({"mode": "standalone"}, "values.mode is 'standalone'"),
+        ({"replicas": 2, "drivesPerNode": 8}, "at least 4 servers"),
+        ({"podDisruptionBudget": {"enabled": False}}, "podDisruptionBudget.enabled must be true"),
+        (
+            {
+                "topologySpreadConstraints": [
+                    {"topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway"}
+                ]
+            },
+            "no topologySpreadConstraint on kubernetes.io/hostname",
+        ),
+    ],
+)
+def test_fragile_production_release_is_caught(values, expected):
+    assert_reports(violations("production-durability", release(**values), config=PRODUCTION), expected)
+
+
+def test_parity_defaults_follow_minio_and_the_configured_minimum():
+    # No explicit storage class: MinIO's default for a set of 16 is EC:4.
+    default_parity = release(environment=environment(MINIO_STORAGE_CLASS_STANDARD=None, MINIO_STORAGE_CLASS_RRS=None))
+    assert violations("production-durability", default_parity, config=PRODUCTION) == []
+    ec3 = release(environment=environment(MINIO_STORAGE_CLASS_STANDARD="EC:3"))
+    assert violations("production-durability", ec3, config={"production": True, "minimumParity": 3}) == []
+
+
+def test_required_pod_anti_affinity_also_spreads_servers():
+    term = {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "minio"}}}
+    anti_affinity = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
+    spread = release(topologySpreadConstraints=[], affinity=anti_affinity)
+    assert violations("production-durability", spread, config=PRODUCTION) == []
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        (resource(mp.PERSISTENT_VOLUME, {"spec": {"local": {"path": "/data"}}}), "spec.local"),
+        (resource(mp.PERSISTENT_VOLUME, {"spec": {"hostPath": {"path": "/data"}}}), "spec.hostPath"),
+        (resource(mp.STORAGE_CLASS, {"provisioner": "ebs.csi.aws.com"}), "reclaimPolicy is 'Delete'"),
+        (bucket("lakehouse", protect=False), "the bucket is not protected"),
+        (resource(mp.NAMESPACE, {"metadata": {"name": "minio"}}), "the namespace is not protected"),
+    ],
+)
+def test_volatile_production_storage_is_caught(subject, expected):
+    assert_reports(violations("production-durability", subject, config=PRODUCTION), expected)
+
+
+# --- kms-configured and bucket-default-encryption ---------------------------------------------------------------
+
+
+def test_kes_passes_in_production_and_a_static_key_secret_passes_elsewhere():
+    assert violations("kms-configured", release(), config={"production": True}) == []
+    static = release(environment=environment(MINIO_KMS_KES_ENDPOINT=None, MINIO_KMS_KES_KEY_NAME=None))
+    assert violations("kms-configured", static, config={"production": False}) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "production", "expected"),
+    [
+        ({"environment": environment(MINIO_KMS_KES_ENDPOINT=None)}, True, "production needs KES"),
+        ({"environment": environment(MINIO_KMS_KES_ENDPOINT=None), "extraSecret": ""}, False, "no KMS"),
+        ({"environment": environment(MINIO_KMS_KES_KEY_NAME=None)}, False, "without MINIO_KMS_KES_KEY_NAME"),
+    ],
+)
+def test_missing_or_weak_kms_is_caught(values, production, expected):
+    assert_reports(violations("kms-configured", release(**values), config={"production": production}), expected)
+
+
+def test_every_bucket_needs_kms_default_encryption():
+    assert violations("bucket-default-encryption", bucket("exports"), encryption("exports")) == []
+    messages = violations("bucket-default-encryption", bucket("exports"), bucket("backups"), encryption("exports"))
+    assert messages == ["bucket 'backups' has no aws:kms default encryption"]
+    keyless = violations("bucket-default-encryption", bucket("exports"), encryption("exports", key=""))
+    assert_reports(keyless, "is not aws:kms with a key id", "bucket 'exports' has no aws:kms default encryption")
+
+
+# --- Lifecycle --------------------------------------------------------------------------------------------------
+
+
+def test_one_lifecycle_per_bucket():
+    assert violations("single-lifecycle-per-bucket", lifecycle("exports"), lifecycle("backups")) == []
+    second = lifecycle("exports", name="exports-more-rules")
+    assert_reports(
+        violations("single-lifecycle-per-bucket", lifecycle("exports"), second),
+        "bucket 'exports' has 2 IlmPolicy resources (exports-lifecycle, exports-more-rules)",
+    )
+
+
+@pytest.mark.parametrize("bucket_name", ["lakehouse", "lakehouse-initech"])
+def test_iceberg_buckets_never_expire(bucket_name):
+    expire = {"id": "expire-objects", "status": "Enabled", "expiration": "30d"}
+    assert_reports(violations("lakehouse-never-expires", lifecycle(bucket_name, expire)), "'expire-objects' expires")
+    assert violations("lakehouse-never-expires", lifecycle(bucket_name, {**expire, "status": "Disabled"})) == []
+    assert violations("lakehouse-never-expires", lifecycle("exports", expire)) == []
+
+
+def test_temporary_objects_expire_outside_the_lakehouse():
+    assert violations("temporary-objects-expire", bucket("exports"), lifecycle("exports"), bucket("lakehouse")) == []
+    narrowed = {**TEMPORARY_RULE, "filter": "tmp/"}
+    for resources in ([bucket("exports")], [bucket("exports"), lifecycle("exports", narrowed)]):
+        assert_reports(violations("temporary-objects-expire", *resources), "bucket 'exports' has no lifecycle rule")
+
+
+# --- chart-provisioning-disabled and pod-resources-set ----------------------------------------------------------
+
+
+def test_chart_provisioning_lists_are_set_and_empty():
+    assert violations("chart-provisioning-disabled", release()) == []
+    props = copy.deepcopy(RELEASE)
+    del props["values"]["users"]
+    props["values"]["buckets"] = [{"name": "exports"}]
+    messages = violations("chart-provisioning-disabled", resource(mp.HELM_RELEASE, props))
+    assert_reports(messages, "values.users is not set", "values.buckets is not empty")
+
+
+def test_pod_resources_are_requested_and_limited():
+    assert violations("pod-resources-set", release()) == []
+    messages = violations("pod-resources-set", release(resources={"requests": {"memory": "16Gi"}}))
+    assert_reports(messages, "requests.cpu", "limits.cpu", "limits.memory")
+
+
+# --- Policy config files ----------------------------------------------------------------------------------------
+
+
+def test_stack_config_files_parse_and_switch_production_on_only_for_prod():
+    assert load_pack_config("prod").properties["production-durability"] == PRODUCTION
+    assert load_pack_config("dev").properties["production-durability"]["production"] is False
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"no-such-policy": {}}, "unknown policy 'no-such-policy'"),
+        ({"production-durability": {"minimumParty": 4}}, "unknown property 'minimumParty'"),
+        ({"production-durability": {"production": "yes"}}, "production must be a boolean"),
+        ({"production-durability": {"minimumParity": True}}, "minimumParity must be a integer"),
+        ({"kms-configured": "sometimes"}, "unknown enforcementLevel"),
+    ],
+)
+def test_bad_policy_config_fails_loudly(document, expected):
+    with pytest.raises(PolicyConfigError, match=expected):
+        parse_pack_config(document)
+
+
+# --- The real program, and mutations of it ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inventories() -> dict[str, Inventory]:
+    return {stack: run_stack(stack) for stack in ("dev", "prod")}
+
+
+def check(inventory: Inventory) -> list[Violation]:
+    return check_inventory(inventory, load_pack_config(inventory.stack))
+
+
+def describe(violation: Violation) -> str:
+    return f"{violation.policy}: {violation.name}: {violation.message}"
+
+
+def mandatory(found: list[Violation]) -> list[str]:
+    return [describe(v) for v in found if v.mandatory]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_real_program_has_no_mandatory_violation(inventories, stack):
+    assert mandatory(check(inventories[stack])) == []
+
+
+Mutation = Callable[[Inventory], None]
+
+
+def mutated(inventory: Inventory, mutation: Mutation) -> Inventory:
+    copied = copy.deepcopy(inventory)
+    mutation(copied)
+    return copied
+
+
+def set_input(name: str, key: str, value: Any) -> Mutation:
+    return lambda inventory: inventory.named(name).inputs.__setitem__(key, value)
+
+
+def set_values(**values: Any) -> Mutation:
+    return lambda inventory: inventory.named("minio-release").inputs["values"].update(values)
+
+
+def set_environment(**variables: str) -> Mutation:
+    return lambda inventory: inventory.named("minio-release").inputs["values"]["environment"].update(variables)
+
+
+def rewrite_policy(name: str, old: str, new: str) -> Mutation:
+    def mutation(inventory: Inventory) -> None:
+        record = inventory.named(name)
+        assert old in record.inputs["policy"]
+        record.inputs["policy"] = record.inputs["policy"].replace(old, new)
+
+    return mutation
+
+
+def copy_resource(name: str, new_name: str) -> Mutation:
+    """Declare a second resource like `name`, next to it."""
+
+    def mutation(inventory: Inventory) -> None:
+        original = inventory.named(name)
+        urn = original.urn.removesuffix(f"::{name}") + f"::{new_name}"
+        inventory.resources.append(dataclasses.replace(original, name=new_name, urn=urn))
+
+    return mutation
+
+
+def add_local_volume(inventory: Inventory) -> None:
+    """A node-local PersistentVolume in the cluster component, as the dev stack declares one."""
+    cluster = inventory.named("minio")
+    name = "minio-pv-storage-node-1"
+    spec = {"capacity": {"storage": "1Ti"}, "local": {"path": "/var/lib/minio"}, "storageClassName": "matih-minio"}
+    inventory.resources.append(
+        ResourceRecord(
+            type=mp.PERSISTENT_VOLUME,
+            name=name,
+            urn=f"urn:pulumi:{inventory.stack}::{inventory.project}::{cluster.type}${mp.PERSISTENT_VOLUME}::{name}",
+            parent=cluster.urn,
+            custom=True,
+            inputs={"apiVersion": "v1", "kind": "PersistentVolume", "spec": spec},
+        )
+    )
+
+
+MUTATIONS: list[tuple[str, str, Mutation, str, str]] = [
+    ("prod", "public bucket", set_input("lakehouse", "acl", "public-read"), "no-public-access", "'public-read'"),
+    (
+        "prod",
+        "acme-corp key on globex's prefix",
+        rewrite_policy("acme-corp-ml-service-access-key", "/acme-corp/", "/globex/"),
+        "tenant-scoped-credentials",
+        "belongs to tenant 'acme-corp' but grants globex",
+    ),
+    (
+        "dev",
+        "acme* wildcard prefix",
+        rewrite_policy("acme-corp-spark-access-key", "acme-corp/*", "acme*"),
+        "tenant-scoped-credentials",
+        "not confined to one tenant's prefix",
+    ),
+    (
+        "prod",
+        "plaintext root password",
+        set_values(rootPassword="hunter2"),
+        "no-plaintext-secrets",
+        "values.rootPassword holds a literal credential",
+    ),
+    (
+        "prod",
+        "erasure coding off",
+        set_environment(MINIO_STORAGE_CLASS_STANDARD="EC:0", MINIO_STORAGE_CLASS_RRS="EC:0"),
+        "production-durability",
+        "EC:0",
+    ),
+    ("prod", "standalone mode", set_values(mode="standalone"), "production-durability", "'standalone'"),
+    (
+        "prod",
+        "local persistent volume",
+        add_local_volume,
+        "production-durability",
+        "spec.local",
+    ),
+    (
+        "dev",
+        "caret chart version",
+        set_input("minio-release", "version", "^5.4.0"),
+        "pinned-chart-and-image",
+        "'^5.4.0'",
+    ),
+    ("prod", "no chart version", set_input("minio-release", "version", ""), "pinned-chart-and-image", "exact semantic"),
+    (
+        "prod",
+        "second lifecycle policy",
+        copy_resource("exports-lifecycle", "exports-lifecycle-again"),
+        "single-lifecycle-per-bucket",
+        "bucket 'exports' has 2 IlmPolicy resources",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("stack", "mutation", "policy", "expected"),
+    [
+        pytest.param(stack, mutation, policy, expected, id=label)
+        for stack, label, mutation, policy, expected in MUTATIONS
+    ],
+)
+def test_mutated_real_plan_is_caught_by_the_right_policy(inventories, stack, mutation, policy, expected):
+    # Only what the mutation adds counts: the assertion names the one policy that must catch it.
+    baseline = set(mandatory(check(inventories[stack])))
+    new = [v for v in check(mutated(inventories[stack], mutation)) if v.mandatory and describe(v) not in baseline]
+    assert {v.policy for v in new} == {policy}, mandatory(new)
+    assert_reports([v.message for v in new], expected)
+
+
+def test_policy_levels_can_be_overridden_by_config(inventories):
+    inventory = mutated(inventories["prod"], set_values(mode="standalone"))
+    config = parse_pack_config({"production-durability": {"enforcementLevel": "advisory", **PRODUCTION}})
+    durability = [v for v in check_inventory(inventory, config) if v.policy == "production-durability"]
+    assert durability and all(v.level is EnforcementLevel.ADVISORY for v in durability)
+
+
+# --- The command line -------------------------------------------------------------------------------------------
+
+
+def run_policy_check(plan: Inventory, tmp_path) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan.to_json()))
+    command = [sys.executable, "-m", "tools.policy_check", "--plan", str(path)]
+    return subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_command_line_passes_the_real_prod_plan(inventories, tmp_path):
+    result = run_policy_check(inventories["prod"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 mandatory" in result.stdout
+
+
+def test_command_line_fails_a_mutated_plan(inventories, tmp_path):
+    result = run_policy_check(mutated(inventories["prod"], set_input("lakehouse", "acl", "public-read")), tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[mandatory] no-public-access: lakehouse" in result.stdout
+
+
+def test_command_line_rejects_a_plan_without_policy_config(inventories, tmp_path):
+    plan = copy.deepcopy(inventories["dev"])
+    plan.stack = "staging"
+    result = run_policy_check(plan, tmp_path)
+    assert result.returncode == 2 and "config.staging.json" in result.stderr
