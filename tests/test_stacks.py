@@ -36,7 +36,7 @@ def test_dev_uses_local_volumes_pinned_to_the_node(dev_inventory):
     assert spec["local"] == {"path": "/var/lib/matih/minio"}
     assert spec["persistentVolumeReclaimPolicy"] == "Retain"
     terms = spec["nodeAffinity"]["required"]["nodeSelectorTerms"]
-    assert terms[0]["matchExpressions"][0]["values"] == ["kind-matih-control-plane"]
+    assert terms[0]["matchExpressions"][0]["values"] == ["matih-control-plane"]
     (storage_class,) = dev_inventory.of_type(STORAGE_CLASS)
     assert storage_class.inputs["provisioner"] == "kubernetes.io/no-provisioner"
     assert storage_class.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
