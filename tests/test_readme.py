@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from components.catalog import BUCKETS, service
@@ -33,3 +35,22 @@ def test_makefile_has_the_documented_targets():
     makefile = (ROOT / "Makefile").read_text()
     for target in ("plan", "test", "preview", "up", "policy-check", "plan-diff", "bench"):
         assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+def test_preview_without_the_pulumi_cli_says_how_to_get_it(tmp_path):
+    # A PATH holding only make and a shell: whatever is installed on this machine, there is no pulumi on it.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("make", "sh"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    result = subprocess.run(
+        ["make", "-s", "check-cli"],
+        cwd=ROOT,
+        env={"PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "The Pulumi CLI is not installed" in result.stdout
+    assert "make plan works without it" in result.stdout
