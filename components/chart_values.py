@@ -30,7 +30,7 @@ def secret_names(settings: Settings) -> SecretNames:
     needs_env = kms.mode == "static" or (
         kms.mode == "kes" and kms.kes is not None and kms.kes.api_key_secret is not None
     )
-    needs_tls = kms.mode == "kes" and kms.kes is not None and (kms.kes.client_cert_secret or kms.kes.ca_secret)
+    needs_tls = kms.mode == "kes" and kms.kes is not None and bool(kms.kes.client_cert_secret or kms.kes.ca_secret)
     return SecretNames(
         root_credentials=f"{settings.release_name}-root-credentials",
         server_env=f"{settings.release_name}-server-env" if needs_env else None,
