@@ -209,7 +209,11 @@ def test_prod_tenants_get_their_own_kms_keys_that_outlive_them(prod_inventory):
     assert all(k.options["retainOnDelete"] for k in keys.values())
 
 
-def test_dev_static_kms_has_no_per_tenant_keys(dev_inventory):
+def test_dev_static_kms_has_no_per_tenant_keys(dev_inventory, prod_inventory):
+    (warning,) = dev_inventory.diagnostics
+    assert warning["severity"] == "warning"
+    assert "per-tenant keys are unavailable" in warning["message"] and "'matih-dev'" in warning["message"]
+    assert prod_inventory.diagnostics == []
     assert dev_inventory.of_type(KMS_KEY) == []
     assert dev_inventory.outputs["kms"] == {"mode": "static", "perTenantKeys": False}
     assert {t["kmsKey"] for t in dev_inventory.outputs["tenants"].values()} == {"matih-dev"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import runpy
 import sys
@@ -110,6 +111,8 @@ class Inventory:
     project: str
     resources: list[ResourceRecord]
     outputs: dict[str, Any]
+    # What the program logged through pulumi.log (warnings such as "static KMS: no per-tenant keys").
+    diagnostics: list[dict[str, str]] = field(default_factory=list)
 
     def of_type(self, type_token: str) -> list[ResourceRecord]:
         return [r for r in self.resources if r.type == type_token]
@@ -135,6 +138,7 @@ class Inventory:
             "project": self.project,
             "resources": [asdict(r) for r in self.resources],
             "outputs": self.outputs,
+            "diagnostics": self.diagnostics,
         }
 
     @classmethod
@@ -144,7 +148,25 @@ class Inventory:
             project=data["project"],
             resources=[ResourceRecord(**r) for r in data["resources"]],
             outputs=data.get("outputs", {}),
+            diagnostics=data.get("diagnostics", []),
         )
+
+
+class _DiagnosticsHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: list[dict[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append({"severity": record.levelname.lower(), "message": record.getMessage()})
+
+
+def _program_logger(handler: _DiagnosticsHandler) -> logging.Logger:
+    logger = logging.getLogger(f"{__name__}.program")
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # reported through the inventory, not printed twice
+    return logger
 
 
 class ProgramError(RuntimeError):
@@ -271,8 +293,16 @@ def run_stack(
     values, secret_keys = _engine_config(stack_config)
 
     monitor = _RecordingMonitor(_Mocks(_existing_secret_keys(stack_config, project)))
+    diagnostics = _DiagnosticsHandler()
     runtime_settings.reset_options(project=project, stack=stack, preview=preview)
-    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        monitor.mocks,
+        project=project,
+        stack=stack,
+        preview=preview,
+        monitor=monitor,
+        logger=_program_logger(diagnostics),
+    )
     pulumi.runtime.set_all_config(values, secret_keys)
     # set_mocks opens and closes an empty stack; run the program in a fresh one so its exports are recorded.
     runtime_settings.ROOT.set(None)
@@ -296,7 +326,13 @@ def run_stack(
             sys.path.remove(str(project_dir))
     # Registration order depends on asyncio scheduling; URN order is stable across runs.
     resources = sorted(monitor.records, key=lambda r: r.urn)
-    inventory = Inventory(stack=stack, project=project, resources=resources, outputs=monitor.stack_outputs)
+    inventory = Inventory(
+        stack=stack,
+        project=project,
+        resources=resources,
+        outputs=monitor.stack_outputs,
+        diagnostics=diagnostics.records,
+    )
     if failure is not None:
         raise ProgramError(str(failure), inventory) from failure
     return inventory

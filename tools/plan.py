@@ -136,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     print(render_tree(inventory))
     print()
     print(render_figures(inventory.outputs))
+    for diagnostic in inventory.diagnostics:
+        print(f"{diagnostic['severity']}: {diagnostic['message']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(inventory.to_json(), indent=2, sort_keys=True) + "\n")
