@@ -15,8 +15,6 @@ from components.chart_values import chart_values, secret_names
 from components.outputs import secret
 from components.settings import KesSettings, SecretKeyRef, Settings
 
-MINIO_API_PORT = 9000
-
 
 @dataclass(frozen=True)
 class MinioClusterArgs:
@@ -83,10 +81,9 @@ class MinioCluster(pulumi.ComponentResource):
             ),
         )
 
-        host, _, port = settings.minio_endpoint.rpartition(":")
         self.provider = minio.Provider(
             f"{name}-minio-provider",
-            minio_server=f"{host}:{port}",
+            minio_server=settings.minio_endpoint,
             minio_user=root_user,
             minio_password=root_password,
             minio_region=settings.region,

@@ -36,6 +36,7 @@ REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
 TOLERATION_KEYS = {"key", "operator", "value", "effect", "tolerationSeconds"}
 TRINO_CATALOG_TYPES = ("rest",)
+MINIO_API_PORT = 9000  # the chart's minioAPIPort and service.port defaults, which we keep
 
 
 class ConfigError(ValueError):
@@ -209,14 +210,15 @@ class Settings:
     trino: TrinoSettings
 
     @property
-    def service_host(self) -> str:
-        return f"{self.release_name}.{self.namespace}.svc.cluster.local"
-
-    @property
     def s3_endpoint_url(self) -> str:
         """The in-cluster S3 endpoint that workloads use."""
         scheme = "https" if self.tls.enabled else "http"
-        return f"{scheme}://{self.service_host}:9000"
+        return f"{scheme}://{in_cluster_endpoint(self.release_name, self.namespace)}"
+
+
+def in_cluster_endpoint(release_name: str, namespace: str) -> str:
+    """host:port of the chart's S3 Service (fullnameOverride is the release name)."""
+    return f"{release_name}.{namespace}.svc.cluster.local:{MINIO_API_PORT}"
 
 
 _MISSING = object()
@@ -779,10 +781,9 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     tls = _read_tls(root)
     scheduling = _read_scheduling(root)
     region = root.string("region", "us-east-1", pattern=REGION, rule="an S3 region name such as us-east-1")
-    default_endpoint = f"{release_name}.{namespace}.svc.cluster.local:9000"
     endpoint = root.string(
         "minioEndpoint",
-        default_endpoint,
+        in_cluster_endpoint(release_name, namespace),
         pattern=HOST_PORT,
         rule="host:port where Pulumi reaches the MinIO API (no scheme)",
     )

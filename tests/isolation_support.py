@@ -30,7 +30,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
-from components.catalog import BUCKET_NAMES, SERVICE_IDS, Access, grants_of
+from components.catalog import BUCKET_NAMES, Access, grants_of
+from components.tenancy import consuming_services
 from tools.engine import Inventory, load_stack_config, project_name, run_stack
 
 REGION = "us-east-1"
@@ -41,7 +42,7 @@ TENANT_COMPONENT = "matih:tenancy:Tenant"
 SEED_OBJECT = "seed.txt"
 SCRATCH_OBJECT = "scratch.txt"
 # Services that appear in the catalog get one access key per tenant.
-CONSUMING_SERVICES = tuple(s for s in SERVICE_IDS if grants_of(s))
+CONSUMING_SERVICES = consuming_services()
 
 GET = "s3:GetObject"
 PUT = "s3:PutObject"

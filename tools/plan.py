@@ -16,7 +16,7 @@ from typing import Any
 from tools.engine import Inventory, ResourceRecord, run_stack
 
 
-def _gib(value: Any) -> str:
+def _size(value: Any) -> str:
     return f"{int(value) / 2**40:.2f} TiB" if value >= 2**40 else f"{int(value) / 2**30:.1f} GiB"
 
 
@@ -58,7 +58,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "minio:index/s3Bucket:S3Bucket": lambda i: (
         f"{i.get('bucket')} acl={i.get('acl')}"
-        + (f" quota={_gib(i['quota'])}" if i.get("quota") else "")
+        + (f" quota={_size(i['quota'])}" if i.get("quota") else "")
         + (" object-locking" if i.get("objectLocking") else "")
     ),
     "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption": lambda i: (
@@ -116,7 +116,7 @@ def render_figures(outputs: dict[str, Any]) -> str:
         f"{figures['erasureSetSize']}",
         f"  parity standard EC:{figures['standardParity']}, reduced redundancy EC:{figures['reducedRedundancyParity']}"
         f" ({figures['dataDrivesPerSet']} data drives per set)",
-        f"  raw {_gib(figures['rawCapacityBytes'])}, usable {_gib(figures['usableCapacityBytes'])} "
+        f"  raw {_size(figures['rawCapacityBytes'])}, usable {_size(figures['usableCapacityBytes'])} "
         f"({figures['usableRatio']:.0%})",
         f"  tolerates {figures['driveFailuresToleratedPerSet']} lost drive(s) per set; "
         f"survives the loss of a server: {'yes' if figures['survivesServerLoss'] else 'no'}",
