@@ -37,12 +37,22 @@ def project_name(project_dir: Path = PROJECT_DIR) -> str:
     return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
 
 
+class StackFileError(ValueError):
+    """A project or stack file the Pulumi CLI would refuse before running the program (unknown stack, YAML syntax,
+    CLI config rules). The message names the file and, where there is one, the line."""
+
+
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     """The `config:` block of Pulumi.<stack>.yaml, as YAML values."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}")
-    document = yaml.safe_load(path.read_text()) or {}
+        raise StackFileError(f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}")
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path.name
+        raise StackFileError(f"{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
     return dict(document.get("config") or {})
 
 
