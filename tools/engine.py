@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import logging
 import os
 import runpy
+import secrets
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -98,6 +100,41 @@ def _mask(value: Any) -> Any:
     return value
 
 
+# A change inside a masked value (a Secret's stringData) would be invisible in the inventory, so each masked value
+# also gets a digest per key, in ResourceRecord.secretDigests. The digest is an HMAC-SHA256 (16 hex characters): equal
+# values give equal digests under one key, and without the key nobody can test guesses against a digest, so even a
+# low-entropy value (a region, a port) cannot be recovered from a saved plan. The key is never written anywhere. The
+# plan diff runs its two sides in separate child processes whose digests must be comparable, so it draws one key per
+# comparison and hands it to both in SECRET_DIGEST_KEY_ENV; any other run draws one key per process (which still
+# makes two runs of one process comparable, as the in-process tests need).
+SECRET_DIGEST_KEY_ENV = "MATIH_SECRET_DIGEST_KEY"
+_SECRET_DIGEST_KEY = bytes.fromhex(os.environ.get(SECRET_DIGEST_KEY_ENV) or secrets.token_hex(32))
+
+
+def _digest(value: Any) -> str:
+    message = json.dumps(value, sort_keys=True).encode()
+    return hmac.new(_SECRET_DIGEST_KEY, message, hashlib.sha256).hexdigest()[:16]
+
+
+def _secret_digests(value: Any, path: str = "") -> dict[str, Any]:
+    """Input path of each secret-masked value -> {key: digest} for a mapping, or one digest for anything else."""
+    if isinstance(value, dict):
+        if value.get(_special_sig_key) == _special_secret_sig:
+            plain = value.get("value")
+            if isinstance(plain, dict):
+                return {path: {str(k): _digest(v) for k, v in sorted(plain.items())}}
+            return {path: _digest(plain)}
+        children = list(value.items())
+    elif isinstance(value, list):
+        children = list(enumerate(value))
+    else:
+        return {}
+    found: dict[str, Any] = {}
+    for key, child in children:
+        found.update(_secret_digests(child, f"{path}.{key}" if path else str(key)))
+    return found
+
+
 def _secret(value: Any) -> dict[str, Any]:
     return {_special_sig_key: _special_secret_sig, "value": value}
 
@@ -111,6 +148,7 @@ class ResourceRecord:
     custom: bool
     inputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    secretDigests: dict[str, Any] = field(default_factory=dict)  # masked values' digests, see _secret_digests
 
 
 @dataclass
@@ -246,6 +284,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 custom=custom,
                 inputs=_mask(inputs),
                 options=options,
+                secretDigests=_secret_digests(inputs),
             )
         )
 
