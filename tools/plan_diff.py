@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tarfile
@@ -27,7 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from tools.engine import PROJECT_DIR, Inventory, ProgramError, ResourceRecord, available_stacks, run_stack
+from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess
+from tools.engine import (
+    PROJECT_DIR,
+    SECRET_DIGEST_KEY_ENV,
+    Inventory,
+    ProgramError,
+    ResourceRecord,
+    available_stacks,
+    run_stack,
+)
 
 TENANT_TYPE = "matih:tenancy:Tenant"
 ALL_TENANTS = "(all tenants)"
@@ -36,7 +46,12 @@ POLICY_NAME_SUFFIXES = ("-access-key", "-parent-policy")
 # Lists of objects carrying one of these unique fields are matched by it rather than by position.
 IDENTITY_FIELDS = ("Sid", "name", "key", "id")
 # GitHub refuses comments over 65,536 characters.
-MAX_COMMENT_CHARS = 60_000
+MAX_COMMENT_CHARS = 65_536
+# A refused change (tools.change_risks) makes the CLI exit with this status; 1 is this branch's program failing and
+# 2 a usage or git problem.
+EXIT_REFUSED = 3
+# Names listed per risk before "and N more".
+MAX_RISK_SUBJECTS = 25
 MAX_CELL_CHARS = 160
 COLLAPSE_ABOVE_ROWS = 15
 PROGRAM_TIMEOUT_SECONDS = 600
@@ -144,12 +159,22 @@ def list_delta(before: list[Any], after: list[Any]) -> tuple[list[Any], list[Any
 
 
 @dataclass(frozen=True)
+class SecretChange:
+    """A key of a masked value (a Secret's stringData) whose value was added, removed or changed; never the value."""
+
+    path: str
+    status: str  # "added", "removed" or "changed"
+
+
+@dataclass(frozen=True)
 class ResourceChange:
     urn: str
     type: str
     name: str
     inputs: tuple[Change, ...]
     options: tuple[Change, ...]
+    secrets: tuple[SecretChange, ...] = ()
+    replaced: bool = False  # the provider deletes and creates it (tools.change_risks.replacement_paths)
 
 
 @dataclass(frozen=True)
@@ -182,10 +207,21 @@ class PlanDiff:
     erasure: tuple[Change, ...]
     tenants: TenantDiff
     other_outputs: tuple[Change, ...]
+    risks: tuple[Risk, ...] = ()
+    # URN of each resource added or removed -> the name of its outermost component (a tenant id, `minio`, ...).
+    owners: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
         return not (self.added or self.removed or self.changed or self.erasure or self.tenants or self.other_outputs)
+
+    @property
+    def refused(self) -> tuple[Risk, ...]:
+        return tuple(r for r in self.risks if r.refused)
+
+    @property
+    def replaced(self) -> tuple[ResourceChange, ...]:
+        return tuple(c for c in self.changed if c.replaced)
 
 
 def _resource_options(record: ResourceRecord) -> dict[str, Any]:
@@ -193,12 +229,30 @@ def _resource_options(record: ResourceRecord) -> dict[str, Any]:
     return {**record.options, "parent": record.parent}
 
 
-def _resource_change(before: ResourceRecord, after: ResourceRecord) -> ResourceChange | None:
+def diff_secret_digests(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[SecretChange, ...]:
+    """Keys of masked values that differ, from the runner's digests (tools.engine `secretDigests`).
+
+    A path that only one side recorded is no change: the other side's inputs show it (added or removed)."""
+    changes = []
+    for path in sorted(before.keys() & after.keys()):
+        old, new = before[path], after[path]
+        if isinstance(old, dict) and isinstance(new, dict):
+            for key in sorted(old.keys() | new.keys()):
+                if old.get(key) != new.get(key):
+                    status = "added" if key not in old else "removed" if key not in new else "changed"
+                    changes.append(SecretChange(_key_path(path, key), status))
+        elif old != new:
+            changes.append(SecretChange(path, "changed"))
+    return tuple(changes)
+
+
+def _resource_change(before: ResourceRecord, after: ResourceRecord, replaced: bool) -> ResourceChange | None:
     inputs = tuple(diff_values(before.inputs, after.inputs))
     options = tuple(diff_values(_resource_options(before), _resource_options(after)))
-    if not (inputs or options):
+    secrets = diff_secret_digests(before.secretDigests, after.secretDigests)
+    if not (inputs or options or secrets):
         return None
-    return ResourceChange(after.urn, after.type, after.name, inputs, options)
+    return ResourceChange(after.urn, after.type, after.name, inputs, options, secrets, replaced)
 
 
 def _urn_type(urn: str) -> str:
@@ -292,10 +346,24 @@ def _other_outputs(inventory: Inventory) -> dict[str, Any]:
     return {k: v for k, v in inventory.outputs.items() if k not in ("erasure", "tenants")}
 
 
+def _owners(inventory: Inventory) -> dict[str, str]:
+    by_urn = inventory.by_urn()
+
+    def outermost(record: ResourceRecord) -> str:
+        while record.parent in by_urn:
+            record = by_urn[record.parent]
+        return record.name
+
+    return {urn: outermost(record) for urn, record in by_urn.items()}
+
+
 def diff_inventories(base: Inventory, head: Inventory) -> PlanDiff:
     """Resources added / removed / changed (keyed by URN), erasure figures, tenant access and other outputs."""
     old, new = base.by_urn(), head.by_urn()
-    changes = (_resource_change(old[urn], new[urn]) for urn in sorted(old.keys() & new.keys()))
+    assessment: Assessment = assess(base, head)
+    changes = (
+        _resource_change(old[urn], new[urn], urn in assessment.replaced) for urn in sorted(old.keys() & new.keys())
+    )
     return PlanDiff(
         base_resources=len(old),
         head_resources=len(new),
@@ -305,6 +373,8 @@ def diff_inventories(base: Inventory, head: Inventory) -> PlanDiff:
         erasure=tuple(diff_values(base.outputs.get("erasure", {}), head.outputs.get("erasure", {}))),
         tenants=diff_tenants(base, head),
         other_outputs=tuple(diff_values(_other_outputs(base), _other_outputs(head))),
+        risks=assessment.risks,
+        owners={**_owners(base), **_owners(head)},
     )
 
 
@@ -333,8 +403,14 @@ Side = Inventory | MissingStack | ProgramFailed
 
 @dataclass(frozen=True)
 class Report:
-    markdown: str
+    markdown: str  # fitted to GitHub's comment limit
     ok: bool  # False when this branch's own program fails
+    full: str = ""  # every detail, for the job summary and the artifact
+    refused: int = 0  # refused changes (tools.change_risks): the CLI exits with EXIT_REFUSED
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if not self.ok else EXIT_REFUSED if self.refused else 0
 
 
 def _shorten_urns(value: Any) -> Any:
@@ -359,18 +435,6 @@ def _cell(value: Any) -> str:
     return "*(absent)*" if value is ABSENT else _code(value)
 
 
-def _change_cells(change: Change) -> tuple[str, str]:
-    if isinstance(change.before, list) and isinstance(change.after, list):
-        removed, added = list_delta(change.before, change.after)
-        if not (removed or added):
-            return "*(order)*", "*(reordered)*"
-        return (
-            "removed " + ", ".join(map(_code, removed)) if removed else "",
-            "added " + ", ".join(map(_code, added)) if added else "",
-        )
-    return _cell(change.before), _cell(change.after)
-
-
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
     head = list(header)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -391,39 +455,101 @@ def _human_bytes(value: int) -> str:
     return f"{size:.2f}".rstrip("0").rstrip(".") + f" {units[index]}"
 
 
-def _figure(path: str, value: Any) -> str:
-    if path.endswith("Bytes") and isinstance(value, int):
-        return f"{_code(value)} ({_human_bytes(value)})"
+def _is_byte_count(path: str, value: Any) -> bool:
+    leaf = path.rsplit(".", 1)[-1]
+    return isinstance(value, int) and not isinstance(value, bool) and (leaf == "quota" or leaf.endswith("Bytes"))
+
+
+def _human(path: str, value: Any) -> str:
+    """A cell in human units: byte counts (bucket quotas, capacities) in KiB..PiB, ratios in percent."""
+    if _is_byte_count(path, value):
+        return _code(_human_bytes(value))
+    if path.endswith("Ratio") and isinstance(value, float):
+        return _code(f"{value:.0%}".replace("%", " %"))
     return _cell(value)
 
 
-def _section_resources(title: str, records: tuple[ResourceRecord, ...]) -> list[str]:
-    if not records:
-        return []
-    rows = [(_code(r.name), _code(r.type), _code(_urn_name(r.parent) or "-")) for r in records]
-    table = _table(("Name", "Type", "Parent"), rows)
-    return [f"### {title} ({len(records)})", "", *_collapsible(f"{len(records)} resources", table, len(rows)), ""]
+def _change_cells(change: Change) -> tuple[str, str]:
+    if isinstance(change.before, list) and isinstance(change.after, list):
+        removed, added = list_delta(change.before, change.after)
+        if not (removed or added):
+            return "*(order)*", "*(reordered)*"
+        return (
+            "removed " + ", ".join(map(_code, removed)) if removed else "",
+            "added " + ", ".join(map(_code, added)) if added else "",
+        )
+    return _human(change.path, change.before), _human(change.path, change.after)
 
 
-def _section_changed(changes: tuple[ResourceChange, ...]) -> list[str]:
-    if not changes:
-        return []
-    lines = [f"### Resources changed ({len(changes)})", ""]
-    for change in changes:
-        rows = [(_code(c.path), *_change_cells(c)) for c in change.inputs]
-        rows += [(f"{_code(c.path)} *(option)*", *_change_cells(c)) for c in change.options]
-        lines += [f"#### {_code(change.name)} {_code(change.type)}", "", *_table(("Property", "Before", "After"), rows)]
-        lines.append("")
-    return lines
+def _resource_blocks(verb: str, records: tuple[ResourceRecord, ...], owners: Mapping[str, str]) -> list[list[str]]:
+    """Added or removed resources, one block per top-level component, so that blocks can be dropped whole."""
+    groups: dict[str, list[ResourceRecord]] = {}
+    for record in records:
+        groups.setdefault(owners.get(record.urn, record.name), []).append(record)
+    blocks = []
+    for owner, members in groups.items():
+        rows = [(_code(r.name), _code(r.type), _code(_urn_name(r.parent) or "-")) for r in members]
+        table = _table(("Name", "Type", "Parent"), rows)
+        title = f"#### {verb}: {_code(owner)} ({len(members)})"
+        blocks.append([title, "", *_collapsible(f"{len(members)} resources", table, len(rows)), ""])
+    return blocks
+
+
+def _changed_block(change: ResourceChange) -> list[str]:
+    rows = [(_code(c.path), *_change_cells(c)) for c in change.inputs]
+    rows += [(_code(c.path), "*(masked)*", f"*{c.status}*") for c in change.secrets]
+    rows += [(f"{_code(c.path)} *(option)*", *_change_cells(c)) for c in change.options]
+    verb = "replaced" if change.replaced else "changed"
+    title = f"#### {_code(change.name)} {_code(change.type)} ({verb})"
+    return [title, "", *_table(("Property", "Before", "After"), rows), ""]
 
 
 def _section_erasure(changes: tuple[Change, ...]) -> list[str]:
     if not changes:
         return []
-    rows = [(_code(c.path), _figure(c.path, c.before), _figure(c.path, c.after)) for c in changes]
+    rows = [(_code(c.path), _human(c.path, c.before), _human(c.path, c.after)) for c in changes]
     lines = ["### Erasure coding and capacity", "", *_table(("Figure", "Before", "After"), rows), ""]
     if any(c.path == "survivesServerLoss" and c.after is False for c in changes):
         lines += ["> **Warning:** with this layout the cluster no longer survives the loss of a whole server.", ""]
+    return lines
+
+
+SEVERITY_LABELS: Mapping[Severity, str] = {"refused": "Refused", "warning": "Warning", "notice": "Notice"}
+
+
+def _subjects(names: list[str]) -> str:
+    shown = ", ".join(map(_code, names[:MAX_RISK_SUBJECTS]))
+    hidden = len(names) - MAX_RISK_SUBJECTS
+    return f"{shown} and {hidden} more" if hidden > 0 else shown
+
+
+def _section_risks(risks: tuple[Risk, ...]) -> list[str]:
+    """Risks by rule (refused first); risks of one rule that say the same thing share one line."""
+    lines = ["### Risks", ""]
+    if not risks:
+        return [*lines, "None found: no replacement, protected deletion, refused change or rotated key.", ""]
+    refused = [r for r in risks if r.refused]
+    if refused:
+        lines += [
+            f"**{len(refused)} refused change{'s' if len(refused) != 1 else ''}**: they cannot be applied to the "
+            f"existing deployment; this diff fails (exit status {EXIT_REFUSED}) until they are gone. Each says "
+            "what works instead.",
+            "",
+        ]
+    for rule, title in RULE_TITLES.items():
+        of_rule = [r for r in risks if r.rule == rule]
+        if not of_rule:
+            continue
+        lines.append(f"#### {SEVERITY_LABELS[of_rule[0].severity]}: {title} ({len(of_rule)})")
+        lines.append("")
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for risk in of_rule:
+            grouped.setdefault((risk.what, risk.instead), []).append(risk.subject)
+        for (what, instead), subjects in grouped.items():
+            lines.append(f"- {_subjects(subjects)}: {what}")
+            if instead:
+                lines.append(f"  **Instead:** {instead}")
+        lines.append("")
     return lines
 
 
@@ -434,27 +560,41 @@ def _tenant_line(sign: str, tid: str, output: Mapping[str, Any]) -> str:
     return f"- {sign} {_code(tid)}: {len(secrets)} credential Secrets, {len(locations)} bucket locations{kms}"
 
 
-def _section_tenants(tenants: TenantDiff) -> list[str]:
+def _section_tenants(tenants: TenantDiff, compact: bool = False) -> list[str]:
+    """Every tenant added or removed (compact: ids only, for very many), and what the details below show."""
     if not tenants:
         return []
     lines = ["### Tenant access", ""]
-    lines += [_tenant_line("added", tid, output) for tid, output in tenants.added.items()]
-    lines += [_tenant_line("removed", tid, output) for tid, output in tenants.removed.items()]
-    rows = [(_code(tid), _code(c.path), *_change_cells(c)) for tid, cs in tenants.changed.items() for c in cs]
-    if rows:
-        lines += ["", *_table(("Tenant", "Secret / location", "Before", "After"), rows)]
+    for sign, group in (("added", tenants.added), ("removed", tenants.removed)):
+        if compact and group:
+            lines.append(f"- {sign} ({len(group)}): {', '.join(map(_code, group))}")
+        else:
+            lines += [_tenant_line(sign, tid, output) for tid, output in group.items()]
+    if tenants.changed:
+        lines.append(f"- Secrets or locations changed for {', '.join(map(_code, tenants.changed))}")
     if tenants.policies:
-        policy_rows = [(_code(p.tenant), _code(p.service), p.summary) for p in tenants.policies]
-        table = _table(("Tenant", "Service", "Policy change"), policy_rows)
-        lines += ["", "**Access policies**", "", *_collapsible("policy changes", table, len(policy_rows))]
+        lines.append(f"- {len(tenants.policies)} access policies changed")
     return [*lines, ""]
 
 
-def _section_outputs(changes: tuple[Change, ...]) -> list[str]:
+def _tenant_detail_blocks(tenants: TenantDiff) -> list[list[str]]:
+    blocks = []
+    rows = [(_code(tid), _code(c.path), *_change_cells(c)) for tid, cs in tenants.changed.items() for c in cs]
+    if rows:
+        table = _table(("Tenant", "Secret / location", "Before", "After"), rows)
+        blocks.append(["#### Tenant Secrets and locations", "", *table, ""])
+    if tenants.policies:
+        policy_rows = [(_code(p.tenant), _code(p.service), p.summary) for p in tenants.policies]
+        table = _table(("Tenant", "Service", "Policy change"), policy_rows)
+        blocks.append(["#### Access policies", "", *_collapsible("policy changes", table, len(policy_rows)), ""])
+    return blocks
+
+
+def _outputs_block(changes: tuple[Change, ...]) -> list[list[str]]:
     if not changes:
         return []
     rows = [(_code(c.path), *_change_cells(c)) for c in changes]
-    return ["### Other stack outputs", "", *_table(("Output", "Before", "After"), rows), ""]
+    return [["#### Other stack outputs", "", *_table(("Output", "Before", "After"), rows), ""]]
 
 
 def _header(context: Context) -> list[str]:
@@ -468,49 +608,84 @@ def _header(context: Context) -> list[str]:
     ]
 
 
-def _fit(markdown: str) -> str:
-    if len(markdown) <= MAX_COMMENT_CHARS:
-        return markdown
-    cut = markdown[:MAX_COMMENT_CHARS].rsplit("\n", 1)[0]
-    return cut + "\n\n*(truncated: run `make plan-diff` locally for the whole diff)*\n"
+def _counts(diff: PlanDiff) -> str:
+    in_place = len(diff.changed) - len(diff.replaced)
+    return (
+        f"**{len(diff.added)} to add, {len(diff.removed)} to remove, {in_place} to change, "
+        f"{len(diff.replaced)} to replace** ({diff.base_resources} -> {diff.head_resources} resources)"
+    )
 
 
-def render_diff(diff: PlanDiff, context: Context, notes: Iterable[str] = ()) -> str:
+def _omitted(count: int) -> list[str]:
+    return [
+        f"*{count} detail section{'s' if count != 1 else ''} omitted to stay within GitHub's comment limit: the "
+        "job summary and the `plan-diff` artifact have the whole diff (`make plan-diff` locally).*",
+        "",
+    ]
+
+
+def _fit(fixed: list[str], details: list[list[str]], limit: int) -> str:
+    """The fixed sections and as many detail blocks, from the top, as fit; the rest are dropped whole."""
+    kept = list(details)
+    while True:
+        dropped = len(details) - len(kept)
+        lines = [*fixed, *(line for block in kept for line in block), *(_omitted(dropped) if dropped else [])]
+        markdown = "\n".join(lines)
+        if len(markdown) <= limit or not kept:
+            return markdown
+        kept.pop()
+
+
+def render_diff(diff: PlanDiff, context: Context, notes: Iterable[str] = (), limit: int | None = None) -> str:
+    """The comment: counts, risks, erasure and capacity, tenant access, then the details that fit in `limit`."""
     lines = _header(context) + [f"> {note}\n" for note in notes]
     if diff.is_empty:
         return "\n".join([*lines, "**No changes.**", ""])
-    lines += [
-        f"**{len(diff.added)} to add, {len(diff.removed)} to remove, {len(diff.changed)} to change** "
-        f"({diff.base_resources} -> {diff.head_resources} resources)",
-        "",
-    ]
-    lines += _section_resources("Resources added", diff.added)
-    lines += _section_resources("Resources removed", diff.removed)
-    lines += _section_changed(diff.changed)
+    lines += [_counts(diff), ""]
+    lines += _section_risks(diff.risks)
     lines += _section_erasure(diff.erasure)
-    lines += _section_tenants(diff.tenants)
-    lines += _section_outputs(diff.other_outputs)
-    return _fit("\n".join(lines))
+    details: list[list[str]] = []
+    if diff.added or diff.removed or diff.changed or diff.other_outputs or diff.tenants:
+        details.append(["### Details", ""])
+    details += _tenant_detail_blocks(diff.tenants)
+    details += _resource_blocks("Added", diff.added, diff.owners)
+    details += _resource_blocks("Removed", diff.removed, diff.owners)
+    details += [_changed_block(change) for change in diff.changed]
+    details += _outputs_block(diff.other_outputs)
+    limit = MAX_COMMENT_CHARS if limit is None else limit
+    markdown = _fit([*lines, *_section_tenants(diff.tenants)], details, limit)
+    if len(markdown) > limit:
+        # Thousands of tenants added at once: list their ids only, so that every one of them still shows.
+        markdown = _fit([*lines, *_section_tenants(diff.tenants, compact=True)], details, limit)
+    return markdown
 
 
 def _render_failure(context: Context, message: str, error: str) -> str:
     return "\n".join([*_header(context), f"**{message}**", "", "```", error.strip(), "```", ""])
 
 
+def _diff_report(diff: PlanDiff, context: Context, notes: Iterable[str] = ()) -> Report:
+    full = render_diff(diff, context, notes, limit=sys.maxsize)
+    fitted = full if len(full) <= MAX_COMMENT_CHARS else render_diff(diff, context, notes)
+    return Report(fitted, ok=True, full=full, refused=len(diff.refused))
+
+
 def render_report(context: Context, base: Side, head: Side) -> Report:
     """The comment for any combination of outcomes of the two sides."""
     if isinstance(head, ProgramFailed):
-        return Report(_render_failure(context, f"The program fails on {context.head_label}:", head.error), ok=False)
+        failure = _render_failure(context, f"The program fails on {context.head_label}:", head.error)
+        return Report(failure, ok=False, full=failure)
     if isinstance(head, MissingStack):
         raise ValueError("the working tree must have the stack file")  # checked before running anything
     if isinstance(base, ProgramFailed):
         message = f"The program fails on {context.base_label}, so there is nothing to compare with:"
-        return Report(_render_failure(context, message, base.error), ok=True)
+        failure = _render_failure(context, message, base.error)
+        return Report(failure, ok=True, full=failure)
     if isinstance(base, MissingStack):
         note = f"{context.base_label} has no `Pulumi.{context.stack}.yaml`: the stack is new, every resource is added."
         empty = Inventory(stack=head.stack, project=head.project, resources=[], outputs={})
-        return Report(render_diff(diff_inventories(empty, head), context, [note]), ok=True)
-    return Report(render_diff(diff_inventories(base, head), context), ok=True)
+        return _diff_report(diff_inventories(empty, head), context, [note])
+    return _diff_report(diff_inventories(base, head), context)
 
 
 # --- Git and the child processes -------------------------------------------------------------------------------------
@@ -558,15 +733,17 @@ def write_inventory(stack: str, project_dir: str, output: str) -> None:
 _CHILD = "import sys; from tools.plan_diff import write_inventory; write_inventory(*sys.argv[1:])"
 
 
-def run_side(stack: str, project_dir: Path) -> Side:
-    """Inventory of `stack` in the tree at `project_dir`, computed in a fresh interpreter."""
+def run_side(stack: str, project_dir: Path, digest_key: str) -> Side:
+    """Inventory of `stack` in the tree at `project_dir`, computed in a fresh interpreter.
+
+    Both sides get the same `digest_key`, so that their digests of masked values compare (tools.engine)."""
     if not (project_dir / f"Pulumi.{stack}.yaml").exists():
         return MissingStack()
     with tempfile.TemporaryDirectory(prefix="plan-diff-") as scratch:
         output = Path(scratch) / "inventory.json"
         # cwd = this tree, so that `tools` is ours; run_stack puts project_dir first for `components`.
         command = [sys.executable, "-c", _CHILD, stack, str(project_dir), str(output)]
-        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", SECRET_DIGEST_KEY_ENV: digest_key}
         try:
             result = subprocess.run(
                 command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=PROGRAM_TIMEOUT_SECONDS
@@ -584,9 +761,10 @@ def plan_diff(base_ref: str, stack: str, project_dir: Path = PROJECT_DIR) -> Rep
         raise PlanDiffError(f"no stack {stack!r} here; stacks: {', '.join(available_stacks(project_dir))}")
     with tempfile.TemporaryDirectory(prefix="plan-diff-base-") as scratch:
         base_dir, commit = export_tree(base_ref, Path(scratch), project_dir)
+        digest_key = secrets.token_hex(32)  # lives only as long as this comparison
         with ThreadPoolExecutor(max_workers=2) as pool:
-            base = pool.submit(run_side, stack, base_dir)
-            head = pool.submit(run_side, stack, project_dir)
+            base = pool.submit(run_side, stack, base_dir, digest_key)
+            head = pool.submit(run_side, stack, project_dir, digest_key)
             sides = base.result(), head.result()
     label = f"`{base_ref}`" if base_ref.startswith(commit) else f"`{base_ref}` ({commit})"
     return render_report(Context(stack, label), *sides)
@@ -597,6 +775,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", required=True, help="git ref to compare with, e.g. origin/main")
     parser.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
     parser.add_argument("--output", type=Path, help="write the Markdown here instead of stdout")
+    parser.add_argument(
+        "--full-output", type=Path, help="also write the whole diff here (the comment drops details to fit)"
+    )
     args = parser.parse_args(argv)
     try:
         report = plan_diff(args.base, args.stack)
@@ -607,7 +788,9 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(report.markdown)
     else:
         sys.stdout.write(report.markdown)
-    return 0 if report.ok else 1
+    if args.full_output:
+        args.full_output.write_text(report.full)
+    return report.exit_status
 
 
 if __name__ == "__main__":

@@ -1,0 +1,621 @@
+"""What a change of the desired state risks, judged from both sides: refused changes, replacements, deletions.
+
+Pure: two snapshots of what the program declares (anything with `resources` and `outputs`, such as
+`tools.engine.Inventory`) in, a tuple of `Risk` out. No Pulumi import, no IO except reading the vendored provider
+schema once. Every rule cites the upstream code it follows; the plan diff renders the result and exits non-zero
+when a risk is `refused`.
+
+Sources, read at our pins:
+- terraform-provider-minio v1.20.1 (what pulumi-minio 0.17.1 bridges), `minio/resource_minio_s3_bucket.go`:
+  `minioUpdateBucket` applies only `acl` and `quota` (an `object_locking` change reports success and does nothing);
+  with no quota it calls `minioSetBucketQuota` with 0, which fails `BucketQuota.IsValid` ("quota must be larger than
+  0"); `bucket` is ForceNew (a new, empty bucket). ForceNew fields of every resource come from the provider schema.
+- pulumi-kubernetes `provider/pkg/provider/diff.go` `forceNew` and `forceNewProperties`, `provider.go` `Diff`
+  (metadata.name/namespace always replace; a named object is deleted before it is re-created),
+  `helm_release.go` `Diff` (`name`, `namespace` replace a release). Read at the newest commit in our mirror
+  (94977969d, after v4.32.0; the SDK pin is 4.34.2, whose provider tag the mirror does not have).
+- Kubernetes `pkg/apis/storage/validation/validation.go` `ValidateStorageClassUpdate`: `parameters`,
+  `provisioner`, `reclaimPolicy` and `volumeBindingMode` cannot change (pulumi-kubernetes replaces on the first
+  two only, so a change of the others is rejected by the API server).
+- MinIO: the erasure sets of a pool are fixed when it is formatted (no change of a pool's servers or drives);
+  a pool leaves only by decommissioning; parity (storage class) applies to objects written after the change.
+  StatefulSet `volumeClaimTemplates` are immutable (chart 5.4.0 `templates/statefulset.yaml`), so a drive-size
+  change fails the Helm upgrade.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from components.quantity import parse_quantity
+
+Severity = Literal["refused", "warning", "notice"]
+SEVERITIES: tuple[Severity, ...] = ("refused", "warning", "notice")
+
+RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+BUCKET_TYPE = "minio:index/s3Bucket:S3Bucket"
+ACCESS_KEY_TYPE = "minio:index/iamServiceAccount:IamServiceAccount"
+KMS_KEY_TYPE = "minio:index/kmsKey:KmsKey"
+ENCRYPTION_TYPE = "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption"
+STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
+NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
+TENANT_TYPE = "matih:tenancy:Tenant"
+
+# terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag).
+MINIO_SCHEMA = Path("/work/shared/docs/tf-minio-v1.20.1-schema.json")
+
+
+@cache
+def minio_force_new_fields(type_token: str) -> frozenset[str]:
+    """Top-level input names (Pulumi's camelCase) whose change makes pulumi-minio replace a resource.
+
+    The one place that reads the provider schema: point it at the vendored copy when the repository has one."""
+    schema = json.loads(MINIO_SCHEMA.read_text())
+    fields = schema.get(_terraform_name(type_token), {})
+    return frozenset(_camel(name) for name, spec in fields.items() if spec.get("ForceNew"))
+
+
+def _terraform_name(type_token: str) -> str:
+    member = type_token.split(":")[1].split("/")[-1]  # minio:index/s3Bucket:S3Bucket -> s3Bucket
+    return "minio_" + re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower()
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+# pulumi-kubernetes `forceNew` (diff.go), for the kinds this program declares or could: kind -> input paths whose
+# change replaces the object. `metadata.name`/`metadata.namespace` replace every kind (`metadataForceNewProperties`).
+# Secret data replaces too unless the provider sets `enableSecretMutable` (`forceNewProperties`).
+KUBERNETES_FORCE_NEW: Mapping[str, tuple[str, ...]] = {
+    "kubernetes:core/v1:Secret": ("type",),
+    "kubernetes:core/v1:Service": ("spec.clusterIP",),
+    "kubernetes:core/v1:PersistentVolumeClaim": (
+        "spec.accessModes",
+        "spec.selector",
+        "spec.storageClassName",
+        "spec.volumeName",
+    ),
+    "kubernetes:core/v1:PersistentVolume": tuple(
+        f"spec.{source}"
+        for source in (
+            "awsElasticBlockStore",
+            "azureDisk",
+            "azureFile",
+            "cephfs",
+            "cinder",
+            "csi",
+            "fc",
+            "flexVolume",
+            "flocker",
+            "gcePersistentDisk",
+            "glusterfs",
+            "hostPath",
+            "iscsi",
+            "local",
+            "nfs",
+            "photonPersistentDisk",
+            "portworxVolume",
+            "quobyte",
+            "rbd",
+            "scaleIO",
+            "storageos",
+            "vsphereVolume",
+        )
+    ),
+    STORAGE_CLASS_TYPE: ("parameters", "provisioner"),
+    "kubernetes:batch/v1:Job": ("spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
+    "kubernetes:apps/v1:StatefulSet": (
+        "spec.podManagementPolicy",
+        "spec.revisionHistoryLimit",
+        "spec.selector",
+        "spec.serviceName",
+        "spec.volumeClaimTemplates",
+    ),
+    "kubernetes:apps/v1:Deployment": ("spec.selector",),
+    RELEASE_TYPE: ("name", "namespace"),  # helm_release.go Diff
+}
+KUBERNETES_METADATA_FORCE_NEW = ("metadata.name", "metadata.namespace")
+SECRET_DATA = ("stringData", "data")
+# Fields the API server refuses to change and pulumi-kubernetes does not replace on: the update fails.
+KUBERNETES_IMMUTABLE: Mapping[str, tuple[str, ...]] = {
+    STORAGE_CLASS_TYPE: ("reclaimPolicy", "volumeBindingMode"),  # ValidateStorageClassUpdate
+}
+
+
+class Record(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def urn(self) -> str: ...
+    @property
+    def parent(self) -> str: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+    @property
+    def options(self) -> Mapping[str, Any]: ...
+    @property
+    def secretDigests(self) -> Mapping[str, Any]: ...  # path of a masked value -> its digest(s), tools.engine
+
+
+class Snapshot(Protocol):
+    @property
+    def resources(self) -> Sequence[Record]: ...
+    @property
+    def outputs(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One thing a reviewer must see before the change is applied."""
+
+    rule: str  # stable id, e.g. "object-locking"; the renderer groups by it
+    severity: Severity
+    subject: str  # a resource name or a tenant id
+    what: str  # what applying the change would do
+    instead: str = ""  # for a refused change: the procedure that works
+
+    @property
+    def refused(self) -> bool:
+        return self.severity == "refused"
+
+
+# Headings of the rules, in the order the Risks section lists them.
+RULE_TITLES: Mapping[str, str] = {
+    "pool-layout": "Pool layout changed",
+    "drive-size": "Drive size changed",
+    "object-locking": "Object locking changed on an existing bucket",
+    "quota-removed": "Bucket quota removed",
+    "isolation-move": "Tenant moved between isolation modes",
+    "bucket-rename": "Bucket renamed",
+    "immutable-field": "Immutable field changed",
+    "release-replaced": "MinIO release replaced",
+    "namespace-replaced": "Namespace replaced",
+    "protected-delete": "Protected resources deleted",
+    "protected-replace": "Protected resources replaced",
+    "replacement": "Replacements (delete and create)",
+    "secret-replaced": "Secrets re-created (delete, then create)",
+    "key-replaced": "Access keys replaced",
+    "key-added": "Access keys added for an existing tenant",
+    "key-retired": "Access keys deleted for a remaining tenant",
+    "retained-delete": "Retained resources left behind",
+    "data-stays": "Data that will not move",
+}
+
+
+def _get(mapping: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(mapping, Mapping) or part not in mapping:
+            return None
+        mapping = mapping[part]
+    return mapping
+
+
+def _urn_type(urn: str) -> str:
+    return urn.split("::")[2].split("$")[-1] if urn.count("::") >= 3 else ""
+
+
+def _urn_name(urn: str) -> str:
+    return urn.split("::")[-1]
+
+
+def _tenant_of(record: Record) -> str | None:
+    return _urn_name(record.parent) if _urn_type(record.parent) == TENANT_TYPE else None
+
+
+def _kind(type_token: str) -> str:
+    return type_token.rsplit(":", 1)[-1]
+
+
+def _secret_mutable(snapshot: Snapshot, record: Record) -> bool:
+    """Whether the Kubernetes provider of `record` updates Secret data in place (`enableSecretMutable`)."""
+    provider_urn = str(record.options.get("provider") or "").rsplit("::", 1)[0]  # a reference is "<urn>::<id>"
+    provider = next((r for r in snapshot.resources if r.urn == provider_urn), None)
+    value = provider.inputs.get("enableSecretMutable") if provider is not None else None
+    return value is True or str(value).lower() == "true"
+
+
+def replacement_paths(
+    before: Record,
+    after: Record,
+    secret_mutable: bool = False,
+    force_new: Callable[[str], frozenset[str]] = minio_force_new_fields,
+) -> tuple[str, ...]:
+    """Input paths whose change makes the provider replace the resource (delete and create)."""
+    if before.type.startswith("minio:"):
+        paths: Iterable[str] = sorted(force_new(before.type))
+    elif before.type.startswith("kubernetes:"):
+        paths = [*KUBERNETES_METADATA_FORCE_NEW, *KUBERNETES_FORCE_NEW.get(before.type, ())]
+        if before.type == "kubernetes:core/v1:Secret" and not secret_mutable:
+            paths = [*paths, *SECRET_DATA]
+    else:
+        return ()
+    return tuple(p for p in paths if _get(before.inputs, p) != _get(after.inputs, p))
+
+
+def _secret_changed(before: Record, after: Record, path: str) -> bool:
+    """A masked value changed: compared by the runner's digests (tools.engine `secretDigests`)."""
+    old, new = before.secretDigests, after.secretDigests
+    return path in old and path in new and old[path] != new[path]
+
+
+# --- The MinIO release ------------------------------------------------------------------------------------------------
+
+
+def _release_risks(before: Record, after: Record, head: Snapshot) -> list[Risk]:
+    old, new = before.inputs.get("values") or {}, after.inputs.get("values") or {}
+    name = after.name
+    risks: list[Risk] = []
+    mirror = (
+        "deploy the new layout as a second release (or stack) beside this one, `mc mirror --preserve` every bucket "
+        "into it, switch `minioEndpoint` and the consumers, then remove the old release"
+    )
+    if old.get("mode") != new.get("mode"):
+        risks.append(
+            Risk(
+                "pool-layout",
+                "refused",
+                name,
+                f"mode `{old.get('mode')}` -> `{new.get('mode')}`: a server with a different data layout starts on "
+                "the old drives; MinIO cannot convert between standalone and distributed",
+                mirror,
+            )
+        )
+    elif new.get("mode") == "distributed":
+        for key, what in (("replicas", "servers per pool"), ("drivesPerNode", "drives per server")):
+            if old.get(key) != new.get(key):
+                risks.append(
+                    Risk(
+                        "pool-layout",
+                        "refused",
+                        name,
+                        f"{what} {old.get(key)} -> {new.get(key)}: MinIO cannot change the servers or drives of an "
+                        "existing pool (its erasure sets are fixed when the pool is formatted)",
+                        f"keep `{key}` as it is and grow by adding a pool of the same shape (`topology.pools`), or "
+                        + mirror,
+                    )
+                )
+        old_pools, new_pools = int(old.get("pools") or 1), int(new.get("pools") or 1)
+        if new_pools < old_pools:
+            risks.append(
+                Risk(
+                    "pool-layout",
+                    "refused",
+                    name,
+                    f"pools {old_pools} -> {new_pools}: the objects on the removed pool would be lost",
+                    "decommission the pool first (`mc admin decommission start <alias>/ <pool>`, wait for "
+                    "`mc admin decommission status` to report it complete), then lower `topology.pools`",
+                )
+            )
+        elif new_pools > old_pools:
+            risks.append(
+                Risk(
+                    "data-stays",
+                    "notice",
+                    name,
+                    f"pools {old_pools} -> {new_pools}: new objects go to the pool with the most free space; existing "
+                    "objects stay where they are unless you run `mc admin rebalance start`",
+                )
+            )
+    risks += _drive_size_risks(name, old, new, head)
+    for variable, what in (("MINIO_STORAGE_CLASS_STANDARD", "standard"), ("MINIO_STORAGE_CLASS_RRS", "RRS")):
+        was, now = _get(old, f"environment.{variable}"), _get(new, f"environment.{variable}")
+        if was != now and old.get("mode") == new.get("mode"):
+            risks.append(
+                Risk(
+                    "data-stays",
+                    "notice",
+                    name,
+                    f"{what} parity `{was}` -> `{now}` applies to objects written from now on; existing objects keep "
+                    "the parity they were written with",
+                )
+            )
+    return risks
+
+
+def _storage_class(snapshot: Snapshot, name: Any) -> Record | None:
+    return next(
+        (r for r in snapshot.resources if r.type == STORAGE_CLASS_TYPE and _get(r.inputs, "metadata.name") == name),
+        None,
+    )
+
+
+def _drive_size_risks(name: str, old: Mapping[str, Any], new: Mapping[str, Any], head: Snapshot) -> list[Risk]:
+    was, now = _get(old, "persistence.size"), _get(new, "persistence.size")
+    if was == now or old.get("mode") != new.get("mode"):
+        return []
+    change = f"drive size `{was}` -> `{now}`"
+    if new.get("mode") == "distributed":
+        return [
+            Risk(
+                "drive-size",
+                "refused",
+                name,
+                f"{change}: the StatefulSet's volumeClaimTemplates are immutable, so the Helm upgrade fails "
+                "(and `atomic` rolls it back)",
+                "keep `storage.sizePerDrive`; if the StorageClass allows expansion, grow each of the release's claims "
+                "directly (`kubectl -n <namespace> patch pvc export-<drive>-<release>-<pod> -p "
+                '\'{"spec":{"resources":{"requests":{"storage":"<size>"}}}}\'`); otherwise add a pool',
+            )
+        ]
+    old_bytes, new_bytes = parse_quantity(was), parse_quantity(now)
+    storage_class = _storage_class(head, _get(new, "persistence.storageClass"))
+    if old_bytes is not None and new_bytes is not None and new_bytes < old_bytes:
+        reason = "a PersistentVolumeClaim can only grow"
+    elif storage_class is not None and storage_class.inputs.get("allowVolumeExpansion") is not True:
+        reason = f"StorageClass `{_get(storage_class.inputs, 'metadata.name')}` does not allow volume expansion"
+    else:
+        return []
+    return [
+        Risk(
+            "drive-size",
+            "refused",
+            name,
+            f"{change}: {reason}, so the Helm upgrade fails",
+            "keep `storage.sizePerDrive`; move the data to a larger volume (a new release and `mc mirror`), or use "
+            "a StorageClass that allows expansion",
+        )
+    ]
+
+
+# --- Resources present on both sides ---------------------------------------------------------------------------------
+
+
+def _bucket_risks(before: Record, after: Record) -> list[Risk]:
+    old, new = before.inputs, after.inputs
+    name = str(new.get("bucket") or after.name)
+    risks: list[Risk] = []
+    if old.get("bucket") != new.get("bucket"):
+        risks.append(
+            Risk(
+                "bucket-rename",
+                "refused",
+                after.name,
+                f"bucket `{old.get('bucket')}` -> `{new.get('bucket')}` replaces it: a new, empty bucket, and the "
+                "old one is deleted (or, retained, left behind) with every object in it",
+                "declare the new bucket beside the old one, `mc mirror --preserve` the objects across, switch the "
+                "consumers, then remove the old bucket in a later change",
+            )
+        )
+    if bool(old.get("objectLocking")) != bool(new.get("objectLocking")):
+        risks.append(
+            Risk(
+                "object-locking",
+                "refused",
+                after.name,
+                f"`{name}` object locking {bool(old.get('objectLocking'))} -> {bool(new.get('objectLocking'))}: "
+                "the provider's update applies only acl and quota, so it reports success and changes nothing "
+                "(object locking is set when a bucket is created)",
+                "create a new bucket with the object-locking setting you want, `mc mirror --preserve` the objects "
+                "into it, switch the consumers, then retire the old bucket",
+            )
+        )
+    if old.get("quota") and not new.get("quota"):
+        risks.append(
+            Risk(
+                "quota-removed",
+                "refused",
+                after.name,
+                f"`{name}` quota removed: the provider's update sets a quota of 0 and fails "
+                '("quota must be larger than 0")',
+                "keep a quota (raise it to the capacity you allow instead); to clear it for good, "
+                f"`mc quota clear <alias>/{name}` and drop `quota` from the resource's state with `pulumi state edit`",
+            )
+        )
+    return risks
+
+
+def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> Risk:
+    fields = ", ".join(f"`{p}`" for p in paths)
+    if after.type == RELEASE_TYPE:
+        return Risk(
+            "release-replaced",
+            "refused",
+            after.name,
+            f"{fields} changed: a new, empty MinIO is installed and the old release uninstalled (its claims stay)",
+            "keep the release's name and namespace; to move, deploy a second release and `mc mirror` the buckets",
+        )
+    if after.type == NAMESPACE_TYPE:
+        return Risk(
+            "namespace-replaced",
+            "refused",
+            after.name,
+            f"{fields} changed: deleting a namespace deletes everything in it, MinIO's claims included",
+            "keep `namespace`; to move, deploy a second release in the new namespace and `mc mirror` the buckets",
+        )
+    if after.options.get("protect"):
+        return Risk(
+            "protected-replace",
+            "refused",
+            after.name,
+            f"{fields} changed on a protected resource: Pulumi refuses to replace it and `up` stops part-way",
+            "unprotect it in a change of its own first (or keep the field as it is)",
+        )
+    if after.type == ACCESS_KEY_TYPE:
+        return Risk(
+            "key-replaced",
+            "warning",
+            after.name,
+            f"{fields} changed: a new key is created and the old one deleted; consumers still holding the old "
+            "key lose access until they read the new Secret",
+        )
+    if after.type == "kubernetes:core/v1:Secret" and set(paths) <= set(SECRET_DATA):
+        return Risk(
+            "secret-replaced",
+            "warning",
+            after.name,
+            "data changed: pulumi-kubernetes deletes the Secret and creates it again under the same name; pods "
+            "that start in between fail, running pods keep what they read at start",
+        )
+    extra = ""
+    if after.type == KMS_KEY_TYPE:
+        extra = "; objects encrypted with the old key need it to be read"
+        if not after.options.get("retainOnDelete"):
+            extra += " and deleting it crypto-shreds them"
+    return Risk("replacement", "warning", after.name, f"{fields} changed: delete and create{extra}")
+
+
+def _changed_risks(before: Record, after: Record, base: Snapshot, head: Snapshot) -> tuple[list[Risk], bool]:
+    """Risks of one resource present on both sides, and whether the change is a replacement."""
+    risks: list[Risk] = []
+    if after.type == RELEASE_TYPE:
+        risks += _release_risks(before, after, head)
+    if after.type == BUCKET_TYPE:
+        risks += _bucket_risks(before, after)
+    immutable = [p for p in KUBERNETES_IMMUTABLE.get(after.type, ()) if _get(before.inputs, p) != _get(after.inputs, p)]
+    if immutable:
+        risks.append(
+            Risk(
+                "immutable-field",
+                "refused",
+                after.name,
+                f"{', '.join(f'`{p}`' for p in immutable)} of a {_kind(after.type)} cannot change: the API server "
+                "rejects the update",
+                "create a new object under a new name with the new setting and move the consumers to it",
+            )
+        )
+    if after.type == ENCRYPTION_TYPE and before.inputs.get("kmsKeyId") != after.inputs.get("kmsKeyId"):
+        risks.append(
+            Risk(
+                "data-stays",
+                "notice",
+                after.name,
+                f"default key `{before.inputs.get('kmsKeyId')}` -> `{after.inputs.get('kmsKeyId')}` applies to new "
+                "objects; existing objects stay encrypted with the old key",
+            )
+        )
+    paths = replacement_paths(before, after, _secret_mutable(head, after))
+    secret_paths = [p for p in SECRET_DATA if _secret_changed(before, after, p)]
+    if after.type == "kubernetes:core/v1:Secret" and not _secret_mutable(head, after):
+        paths = tuple(dict.fromkeys([*paths, *secret_paths]))
+    if paths and not any(r.rule == "bucket-rename" for r in risks):
+        risks.append(_replacement_risk(before, after, paths))
+    return risks, bool(paths)
+
+
+# --- Resources on one side only ---------------------------------------------------------------------------------------
+
+
+def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk]:
+    if record.options.get("protect"):
+        return [
+            Risk(
+                "protected-delete",
+                "refused",
+                record.name,
+                "Pulumi refuses to delete a protected resource: `up` stops part-way through the change",
+                "unprotect it in a change of its own first (for a tenant: the offboarding procedure), apply that, "
+                "then remove it",
+            )
+        ]
+    risks: list[Risk] = []
+    if record.options.get("retainOnDelete"):
+        risks.append(
+            Risk(
+                "retained-delete",
+                "warning",
+                record.name,
+                f"Pulumi forgets this {_kind(record.type)} and leaves it in place: adding it back must adopt it "
+                '(creating it again fails, e.g. "bucket already exists!")',
+            )
+        )
+    tenant = _tenant_of(record)
+    if record.type == ACCESS_KEY_TYPE and tenant in head_tenants:
+        risks.append(
+            Risk(
+                "key-retired",
+                "warning",
+                record.name,
+                f"tenant `{tenant}` stays, this key is deleted: consumers still using it lose access",
+            )
+        )
+    return risks
+
+
+def _added_risks(record: Record, base_tenants: Mapping[str, Any]) -> list[Risk]:
+    tenant = _tenant_of(record)
+    if record.type == ACCESS_KEY_TYPE and tenant in base_tenants:
+        return [
+            Risk(
+                "key-added",
+                "notice",
+                record.name,
+                f"a new access key for existing tenant `{tenant}`: consumers get it from their Secret when they "
+                "next read it (pods read environment at start)",
+            )
+        ]
+    return []
+
+
+def _tenant_risks(base_tenants: Mapping[str, Any], head_tenants: Mapping[str, Any]) -> list[Risk]:
+    risks: list[Risk] = []
+    for tenant in sorted(base_tenants.keys() & head_tenants.keys()):
+        old = base_tenants[tenant].get("locations") or {}
+        new = head_tenants[tenant].get("locations") or {}
+        moved = [f"`{old[b]}` -> `{new[b]}`" for b in sorted(old.keys() & new.keys()) if old[b] != new[b]]
+        if moved:
+            risks.append(
+                Risk(
+                    "isolation-move",
+                    "refused",
+                    tenant,
+                    f"{', '.join(moved)}: the data does not move; the tenant's services would see empty locations",
+                    "remove the tenant in one change (access revoked, data and key kept), `mc mirror --preserve` its "
+                    "objects from the old locations into the new ones, then add it back in the new mode adopting "
+                    "what exists",
+                )
+            )
+    for tenant in sorted(base_tenants.keys() - head_tenants.keys()):
+        locations = ", ".join(f"`{v}`" for v in (base_tenants[tenant].get("locations") or {}).values())
+        risks.append(
+            Risk(
+                "data-stays",
+                "notice",
+                tenant,
+                f"tenant removed: its objects stay in {locations or 'its locations'} and its KMS key is kept; "
+                "purging them is a separate, deliberate step",
+            )
+        )
+    return risks
+
+
+@dataclass(frozen=True)
+class Assessment:
+    risks: tuple[Risk, ...]
+    replaced: frozenset[str]  # URNs of resources present on both sides that the providers replace
+
+    @property
+    def refused(self) -> tuple[Risk, ...]:
+        return tuple(r for r in self.risks if r.refused)
+
+
+def assess(base: Snapshot, head: Snapshot) -> Assessment:
+    """Every risk of going from `base` to `head`, refused changes first."""
+    old = {r.urn: r for r in base.resources}
+    new = {r.urn: r for r in head.resources}
+    base_tenants: Mapping[str, Any] = base.outputs.get("tenants") or {}
+    head_tenants: Mapping[str, Any] = head.outputs.get("tenants") or {}
+    risks: list[Risk] = []
+    replaced = set()
+    for urn in sorted(old.keys() & new.keys()):
+        found, replaces = _changed_risks(old[urn], new[urn], base, head)
+        risks += found
+        if replaces:
+            replaced.add(urn)
+    for urn in sorted(old.keys() - new.keys()):
+        risks += _removed_risks(old[urn], head_tenants)
+    for urn in sorted(new.keys() - old.keys()):
+        risks += _added_risks(new[urn], base_tenants)
+    risks += _tenant_risks(base_tenants, head_tenants)
+    order = list(RULE_TITLES)
+    risks.sort(key=lambda r: (SEVERITIES.index(r.severity), order.index(r.rule), r.subject))
+    return Assessment(tuple(risks), frozenset(replaced))
