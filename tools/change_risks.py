@@ -525,7 +525,7 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
                 "warning",
                 record.name,
                 f"Pulumi forgets this {_kind(record.type)} and leaves it in place: adding it back must adopt it "
-                '(creating it again fails, e.g. "bucket already exists!")',
+                "(creating it again fails: it already exists)",
             )
         )
     tenant = _tenant_of(record)
