@@ -1,0 +1,295 @@
+"""The risk classification on synthetic snapshots: each rule, its severity, and what it never flags."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+
+from tools.change_risks import Risk, assess, minio_force_new_fields
+from tools.engine import PROJECT_DIR
+
+STACK = "urn:pulumi:prod::matih-minio::"
+TENANT_URN = f"{STACK}pulumi:pulumi:Stack$matih:tenancy:Tenant::acme"
+K8S_PROVIDER_URN = f"{STACK}pulumi:providers:kubernetes::kubernetes"
+
+
+@dataclass(frozen=True)
+class Rec:
+    type: str
+    name: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    parent: str = ""
+    secretDigests: Mapping[str, Any] = field(default_factory=dict)  # the runner's field name
+
+    @property
+    def urn(self) -> str:
+        parent_type = "matih:tenancy:Tenant$" if self.parent == TENANT_URN else ""
+        return f"{STACK}{parent_type}{self.type}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Snap:
+    resources: tuple[Rec, ...]
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _risks(before: list[Rec], after: list[Rec], **outputs: Any) -> tuple[Risk, ...]:
+    base_outputs = outputs.get("base", {})
+    head_outputs = outputs.get("head", base_outputs)
+    return assess(Snap(tuple(before), base_outputs), Snap(tuple(after), head_outputs)).risks
+
+
+def _rules(risks: tuple[Risk, ...]) -> list[tuple[str, str, str]]:
+    return [(r.rule, r.severity, r.subject) for r in risks]
+
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+BUCKET = "minio:index/s3Bucket:S3Bucket"
+ACCESS_KEY = "minio:index/iamServiceAccount:IamServiceAccount"
+SECRET = "kubernetes:core/v1:Secret"
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+
+
+def _release(**values: Any) -> Rec:
+    defaults = {
+        "mode": "distributed",
+        "replicas": 4,
+        "drivesPerNode": 4,
+        "pools": 1,
+        "persistence": {"size": "1Ti", "storageClass": "fast"},
+        "environment": {"MINIO_STORAGE_CLASS_STANDARD": "EC:4"},
+    }
+    return Rec(RELEASE, "minio-release", {"name": "minio", "namespace": "minio", "values": {**defaults, **values}})
+
+
+def _storage_class(**inputs: Any) -> Rec:
+    defaults = {"metadata": {"name": "fast"}, "provisioner": "ebs.csi.aws.com", "reclaimPolicy": "Retain"}
+    return Rec(STORAGE_CLASS, "minio-storage-class", {**defaults, **inputs})
+
+
+def _bucket(name: str = "exports", **inputs: Any) -> Rec:
+    return Rec(BUCKET, name, {"bucket": name, "acl": "private", "objectLocking": False, **inputs})
+
+
+# --- Refused: what MinIO and the providers cannot do in place --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "value"), [("replicas", 8), ("drivesPerNode", 2)])
+def test_changing_an_existing_pools_servers_or_drives_is_refused(key, value):
+    [risk] = _risks([_release()], [_release(**{key: value})])
+    assert (risk.rule, risk.severity) == ("pool-layout", "refused")
+    assert "topology.pools" in risk.instead
+
+
+def test_switching_between_standalone_and_distributed_is_refused():
+    [risk] = _risks([_release(mode="standalone")], [_release()])
+    assert (risk.rule, risk.severity) == ("pool-layout", "refused")
+    assert "mc mirror" in risk.instead
+
+
+def test_removing_a_pool_needs_a_decommission_and_adding_one_moves_nothing():
+    [removed] = _risks([_release(pools=2)], [_release(pools=1)])
+    assert (removed.rule, removed.severity) == ("pool-layout", "refused")
+    assert "mc admin decommission" in removed.instead
+
+    [added] = _risks([_release(pools=1)], [_release(pools=2)])
+    assert (added.rule, added.severity) == ("data-stays", "notice")
+
+
+def test_a_distributed_drive_size_change_is_refused_whatever_the_storage_class():
+    expandable = _storage_class(allowVolumeExpansion=True)
+    [risk] = _risks(
+        [_release(), expandable], [_release(persistence={"size": "2Ti", "storageClass": "fast"}), expandable]
+    )
+    assert (risk.rule, risk.severity) == ("drive-size", "refused")
+    assert "kubectl" in risk.instead and "patch pvc" in risk.instead
+
+
+def test_a_standalone_claim_grows_only_when_its_storage_class_allows_expansion():
+    grown = {"size": "40Gi", "storageClass": "fast"}
+    before = _release(mode="standalone", persistence={"size": "20Gi", "storageClass": "fast"})
+    after = _release(mode="standalone", persistence=grown)
+
+    assert (
+        _risks([before, _storage_class(allowVolumeExpansion=True)], [after, _storage_class(allowVolumeExpansion=True)])
+        == ()
+    )
+    [fixed] = _risks([before, _storage_class()], [after, _storage_class()])
+    assert (fixed.rule, fixed.severity) == ("drive-size", "refused")
+    assert "does not allow volume expansion" in fixed.what
+
+    shrunk = _release(mode="standalone", persistence={"size": "10Gi", "storageClass": "fast"})
+    [shrink] = _risks(
+        [before, _storage_class(allowVolumeExpansion=True)], [shrunk, _storage_class(allowVolumeExpansion=True)]
+    )
+    assert "can only grow" in shrink.what
+
+
+def test_object_locking_on_an_existing_bucket_is_refused_both_ways():
+    for before, after in ((False, True), (True, False)):
+        [risk] = _risks([_bucket(objectLocking=before)], [_bucket(objectLocking=after)])
+        assert (risk.rule, risk.severity, risk.subject) == ("object-locking", "refused", "exports")
+        assert "mc mirror" in risk.instead
+
+
+def test_removing_a_quota_is_refused_and_changing_one_is_not():
+    tib = 2**40
+    [risk] = _risks([_bucket(quota=2 * tib)], [_bucket()])
+    assert (risk.rule, risk.severity) == ("quota-removed", "refused")
+    assert "quota must be larger than 0" in risk.what
+    assert _risks([_bucket(quota=2 * tib)], [_bucket(quota=3 * tib)]) == ()
+
+
+def test_a_bucket_rename_is_refused_not_shown_as_a_plain_replacement():
+    result = assess(Snap((_bucket("exports"),)), Snap((replace(_bucket("exports"), inputs={"bucket": "exports-v2"}),)))
+    assert _rules(result.risks) == [("bucket-rename", "refused", "exports")]
+    assert result.replaced == {_bucket("exports").urn}
+
+
+def test_a_tenant_whose_locations_move_is_refused_and_its_procedure_mirrors():
+    prefix = {"acme": {"locations": {"lakehouse": "s3://lakehouse/acme/"}}}
+    bucket = {"acme": {"locations": {"lakehouse": "s3://lakehouse-acme/"}}}
+    [risk] = _risks([], [], base={"tenants": prefix}, head={"tenants": bucket})
+    assert (risk.rule, risk.severity, risk.subject) == ("isolation-move", "refused", "acme")
+    assert "s3://lakehouse/acme/" in risk.what and "mc mirror" in risk.instead
+
+
+def test_storage_class_fields_the_api_server_keeps_are_refused_and_the_replaced_ones_are_replacements():
+    [rejected] = _risks([_storage_class()], [_storage_class(reclaimPolicy="Delete")])
+    assert (rejected.rule, rejected.severity) == ("immutable-field", "refused")
+
+    result = assess(Snap((_storage_class(),)), Snap((_storage_class(parameters={"type": "io2"}),)))
+    assert _rules(result.risks) == [("replacement", "warning", "minio-storage-class")]
+    assert "`parameters`" in result.risks[0].what
+
+
+def test_renaming_the_release_or_the_namespace_is_refused():
+    renamed = replace(_release(), inputs={**_release().inputs, "name": "minio-2"})
+    assert _rules(_risks([_release()], [renamed])) == [("release-replaced", "refused", "minio-release")]
+
+    namespace = Rec("kubernetes:core/v1:Namespace", "minio-namespace", {"metadata": {"name": "minio"}})
+    moved = replace(namespace, inputs={"metadata": {"name": "storage"}})
+    assert _rules(_risks([namespace], [moved])) == [("namespace-replaced", "refused", "minio-namespace")]
+
+
+# --- Protection and retention ----------------------------------------------------------------------------------------
+
+
+def test_deleting_or_replacing_a_protected_resource_is_refused():
+    protected = replace(_bucket(), options={"protect": True, "retainOnDelete": True})
+    [deleted] = _risks([protected], [])
+    assert (deleted.rule, deleted.severity) == ("protected-delete", "refused")
+
+    key = Rec("minio:index/kmsKey:KmsKey", "acme-kms-key", {"keyId": "tenant-acme"}, {"protect": True})
+    [replaced] = _risks([key], [replace(key, inputs={"keyId": "tenant-acme-2"})])
+    assert (replaced.rule, replaced.severity) == ("protected-replace", "refused")
+
+
+def test_a_retained_resource_removed_is_a_warning_that_it_stays():
+    key = Rec("minio:index/kmsKey:KmsKey", "acme-kms-key", {"keyId": "tenant-acme"}, {"retainOnDelete": True})
+    assert _rules(_risks([key], [])) == [("retained-delete", "warning", "acme-kms-key")]
+
+
+def test_replacing_a_kms_key_that_is_not_retained_says_it_shreds():
+    key = Rec("minio:index/kmsKey:KmsKey", "acme-kms-key", {"keyId": "tenant-acme"})
+    [risk] = _risks([key], [replace(key, inputs={"keyId": "tenant-acme-2"})])
+    assert risk.rule == "replacement" and "crypto-shreds" in risk.what
+
+
+# --- Keys and Secrets ------------------------------------------------------------------------------------------------
+
+
+def _key(name: str = "acme-spark-access-key", **inputs: Any) -> Rec:
+    return Rec(ACCESS_KEY, name, {"targetUser": "spark-parent", "policy": "{}", **inputs}, parent=TENANT_URN)
+
+
+TENANTS = {"tenants": {"acme": {"locations": {}}}}
+
+
+def test_access_keys_added_replaced_or_deleted_for_a_remaining_tenant_are_reported():
+    added = _risks([_key()], [_key(), _key("acme-spark-access-key-2")], base=TENANTS)
+    assert _rules(added) == [("key-added", "notice", "acme-spark-access-key-2")]
+
+    replaced = _risks([_key()], [_key(targetUser="spark-parent-2")], base=TENANTS)
+    assert _rules(replaced) == [("key-replaced", "warning", "acme-spark-access-key")]
+
+    retired = _risks([_key(), _key("acme-spark-access-key-2")], [_key()], base=TENANTS)
+    assert _rules(retired) == [("key-retired", "warning", "acme-spark-access-key-2")]
+
+
+def test_a_policy_change_keeps_the_key_and_a_new_tenants_keys_are_no_rotation():
+    assert _risks([_key()], [_key(policy='{"Statement": []}')], base=TENANTS) == ()
+    assert _risks([], [_key()], base={"tenants": {}}, head=TENANTS) == ()
+
+
+def _secret(digest: str, provider_inputs: Mapping[str, Any] | None = None) -> list[Rec]:
+    provider = Rec("pulumi:providers:kubernetes", "kubernetes", provider_inputs or {})
+    secret = Rec(
+        SECRET,
+        "acme-trino-catalog",
+        {"metadata": {"name": "trino-iceberg-acme"}, "type": "Opaque", "stringData": "[secret]"},
+        {"provider": f"{K8S_PROVIDER_URN}::kubernetes-id"},
+        secretDigests={"stringData": {"acme.properties": digest}},
+    )
+    return [provider, secret]
+
+
+def test_a_secret_whose_masked_data_changed_is_re_created_unless_the_provider_mutates_secrets():
+    result = assess(Snap(tuple(_secret("aaaa"))), Snap(tuple(_secret("bbbb"))))
+    assert _rules(result.risks) == [("secret-replaced", "warning", "acme-trino-catalog")]
+    assert len(result.replaced) == 1
+
+    mutable = {"enableSecretMutable": True}
+    assert assess(Snap(tuple(_secret("aaaa", mutable))), Snap(tuple(_secret("bbbb", mutable)))).risks == ()
+    assert assess(Snap(tuple(_secret("aaaa"))), Snap(tuple(_secret("aaaa")))).risks == ()
+
+
+# --- Data that stays, ordering, sources ------------------------------------------------------------------------------
+
+
+def test_parity_and_default_key_changes_apply_to_new_objects_only():
+    [parity] = _risks([_release()], [_release(environment={"MINIO_STORAGE_CLASS_STANDARD": "EC:3"})])
+    assert (parity.rule, parity.severity) == ("data-stays", "notice")
+
+    sse = Rec("minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption", "exports-sse")
+    before, after = replace(sse, inputs={"kmsKeyId": "a"}), replace(sse, inputs={"kmsKeyId": "b"})
+    assert _rules(_risks([before], [after])) == [("data-stays", "notice", "exports-sse")]
+
+
+def test_a_removed_tenant_keeps_its_data():
+    tenants = {"acme": {"locations": {"lakehouse": "s3://lakehouse/acme/"}}}
+    [risk] = _risks([], [], base={"tenants": tenants}, head={"tenants": {}})
+    assert (risk.rule, risk.severity, risk.subject) == ("data-stays", "notice", "acme")
+    assert "s3://lakehouse/acme/" in risk.what
+
+
+def test_refused_risks_come_first():
+    protected = replace(_bucket("thumbnails"), options={"protect": True})
+    risks = _risks(
+        [_release(), _bucket(objectLocking=True), protected],
+        [_release(pools=2), _bucket(objectLocking=False)],
+    )
+    assert [r.severity for r in risks] == ["refused", "refused", "notice"]
+
+
+def test_force_new_fields_come_from_the_provider_schema_in_pulumi_names():
+    # platform-facts section 8: bucket/bucket_prefix, target_user, IamUser name, KmsKey key_id.
+    assert minio_force_new_fields(BUCKET) == {"bucket", "bucketPrefix"}
+    assert minio_force_new_fields(ACCESS_KEY) == {"targetUser"}
+    assert minio_force_new_fields("minio:index/iamUser:IamUser") == {"name"}
+    assert minio_force_new_fields("minio:index/kmsKey:KmsKey") == {"keyId"}
+    assert minio_force_new_fields("minio:index/ilmPolicy:IlmPolicy") == {"bucket"}
+
+
+def test_the_classification_imports_no_pulumi():
+    probe = (
+        "import sys, tools.change_risks; print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
