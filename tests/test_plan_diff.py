@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,16 +14,18 @@ from typing import Any
 import pytest
 import yaml
 
-from components.catalog import grants_of
+from components.catalog import BUCKETS, grants_of
 from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, load_stack_config, run_stack
 from tools.plan_diff import (
     ABSENT,
     ALL_TENANTS,
+    EXIT_REFUSED,
     Change,
     Context,
     MissingStack,
     PlanDiff,
     ProgramFailed,
+    SecretChange,
     diff_inventories,
     diff_values,
     render_diff,
@@ -28,6 +33,7 @@ from tools.plan_diff import (
 )
 
 NEW_TENANT = "hooli"
+BUCKET_NAMES = [b.name for b in BUCKETS]
 CONTEXT = Context("prod", "`origin/main`")
 
 
@@ -128,7 +134,10 @@ def test_parity_change_shows_the_helm_env_and_the_erasure_figures_only(prod_inve
     assert figures["survivesServerLoss"] == (True, False)
     markdown = render_diff(diff, CONTEXT)
     assert "no longer survives the loss of a whole server" in markdown
-    assert "(12 TiB)" in markdown and "(13 TiB)" in markdown
+    assert "| `usableCapacityBytes` | `12 TiB` | `13 TiB` |" in markdown
+    assert "| `usableRatio` | `75 %` | `81 %` |" in markdown
+    # Parity applies to new objects: a notice, not a refusal.
+    assert [(r.rule, r.severity) for r in diff.risks] == [("data-stays", "notice")]
 
 
 def test_unprotecting_shows_option_changes_only(prod_inventory):
@@ -138,6 +147,152 @@ def test_unprotecting_shows_option_changes_only(prod_inventory):
     assert protected and {c.urn for c in diff.changed} == protected
     assert {(c.inputs, c.options) for c in diff.changed} == {((), (Change("protect", True, False),))}
     assert "`protect` *(option)*" in render_diff(diff, CONTEXT)
+
+
+def _prod(key: str) -> Any:
+    return load_stack_config("prod")[f"matih-minio:{key}"]
+
+
+def _tenant_ids(stack: str) -> list[str]:
+    return [t if isinstance(t, str) else t["id"] for t in load_stack_config(stack)["matih-minio:tenants"]]
+
+
+def test_a_trino_catalog_change_shows_each_tenants_catalog_file_changed_never_its_value(prod_inventory):
+    catalog_uri = "http://iceberg-rest.lakehouse.svc.cluster.local:8181"
+    head = run_stack("prod", {"trino": {**_prod("trino"), "catalogUri": catalog_uri}})
+    diff = diff_inventories(prod_inventory, head)
+
+    tenants = _tenant_ids("prod")
+    assert {c.name for c in diff.changed} == {f"{t}-trino-catalog" for t in tenants}
+    for change in diff.changed:
+        tenant = change.name.removesuffix("-trino-catalog")
+        assert (change.inputs, change.options) == ((), ())
+        assert change.secrets == (SecretChange(f'stringData["{tenant.replace("-", "_")}.properties"]', "changed"),)
+        assert change.replaced  # pulumi-kubernetes re-creates a Secret whose data changes
+    markdown = render_diff(diff, CONTEXT)
+    assert f"**0 to add, 0 to remove, 0 to change, {len(tenants)} to replace**" in markdown
+    assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in markdown
+    assert catalog_uri not in markdown and "mock-" not in markdown
+    assert "Secrets re-created" in markdown
+
+
+def test_secret_digests_are_keyed_so_a_low_entropy_value_cannot_be_looked_up(prod_inventory):
+    region_digest = prod_inventory.named("acme-corp-spark-credentials").secretDigests["stringData"]["AWS_REGION"]
+    assert re.fullmatch("[0-9a-f]{16}", region_digest)
+    for candidate in ("us-east-1", json.dumps("us-east-1")):
+        assert hashlib.sha256(candidate.encode()).hexdigest()[:16] != region_digest
+    assert run_stack("prod").named("acme-corp-spark-credentials").secretDigests["stringData"]["AWS_REGION"] == (
+        region_digest
+    )
+
+
+def _initech_without_quota() -> list[Any]:
+    return [t if not isinstance(t, dict) else {k: v for k, v in t.items() if k != "quota"} for t in _prod("tenants")]
+
+
+def _acme_in_bucket_mode() -> list[Any]:
+    return [{"id": t, "isolation": "bucket"} if t == "acme-corp" else t for t in _prod("tenants")]
+
+
+REFUSED_PROD_CHANGES = {
+    "servers per pool": (
+        {"topology": {**_prod("topology"), "serversPerPool": 8}},
+        {("pool-layout", "minio-release")},
+    ),
+    "drive size": ({"storage": {**_prod("storage"), "sizePerDrive": "2Ti"}}, {("drive-size", "minio-release")}),
+    "object locking": (
+        {"buckets": {**_prod("buckets"), "backups": {"versioning": True, "noncurrentVersionExpiryDays": 35}}},
+        {("object-locking", "backups"), ("object-locking", "initech-backups")},
+    ),
+    "quota removed": (
+        {"tenants": _initech_without_quota()},
+        {("quota-removed", f"initech-{b}") for b in BUCKET_NAMES},
+    ),
+    "isolation mode": ({"tenants": _acme_in_bucket_mode()}, {("isolation-move", "acme-corp")}),
+}
+
+
+@pytest.mark.parametrize("change", REFUSED_PROD_CHANGES)
+def test_changes_minio_cannot_apply_to_prod_are_refused_with_a_procedure(prod_inventory, change):
+    overrides, expected = REFUSED_PROD_CHANGES[change]
+    head = run_stack("prod", overrides)
+    diff = diff_inventories(prod_inventory, head)
+
+    assert {(r.rule, r.subject) for r in diff.refused} == expected
+    assert all(r.instead for r in diff.refused)
+    report = render_report(CONTEXT, prod_inventory, head)
+    assert report.exit_status == EXIT_REFUSED
+    markdown = report.markdown
+    assert f"**{len(expected)} refused change" in markdown and "**Instead:**" in markdown
+    assert markdown.index("### Risks") < markdown.index("### Details")
+
+
+def test_removing_a_bucket_tenant_from_prod_in_one_step_is_refused_by_protection(prod_inventory):
+    head = run_stack("prod", {"tenants": [t for t in _prod("tenants") if t != _prod("tenants")[-1]]})
+    diff = diff_inventories(prod_inventory, head)
+
+    buckets = {f"initech-{b}" for b in BUCKET_NAMES}
+    assert buckets <= {r.subject for r in diff.refused if r.rule == "protected-delete"}
+    assert {r.rule for r in diff.refused} == {"protected-delete"}
+    markdown = render_diff(diff, CONTEXT)
+    assert "- removed `initech`" in markdown
+    assert markdown.index("### Risks") < markdown.index("### Tenant access") < markdown.index("### Details")
+
+
+def test_dev_drive_size_cannot_grow_on_local_volumes(dev_inventory):
+    storage = load_stack_config("dev")["matih-minio:storage"]
+    head = run_stack("dev", {"storage": {**storage, "sizePerDrive": "40Gi"}})
+    [refused] = diff_inventories(dev_inventory, head).refused
+    assert (refused.rule, refused.subject) == ("drive-size", "minio-release")
+    assert "does not allow volume expansion" in refused.what
+
+
+def test_removing_a_dev_tenant_is_allowed_and_says_its_data_stays(dev_inventory):
+    head = run_stack("dev", {"tenants": _tenant_ids("dev")[:1]})
+    report = render_report(Context("dev", "`origin/main`"), dev_inventory, head)
+
+    assert report.exit_status == 0
+    removed = _tenant_ids("dev")[1]
+    assert f"- removed `{removed}`" in report.markdown
+    assert f"- `{removed}`: tenant removed: its objects stay in `s3://" in report.markdown
+
+
+def test_a_new_tenant_has_no_risks(prod_inventory):
+    diff = diff_inventories(prod_inventory, _with_tenant(NEW_TENANT))
+    assert diff.risks == ()
+    assert "### Risks\n\nNone found" in render_diff(diff, CONTEXT)
+
+
+# --- Fitting the comment ---------------------------------------------------------------------------------------------
+
+MANY_TENANTS = [f"tenant-{i:02d}" for i in range(12)]
+
+
+@pytest.fixture(scope="module")
+def many_tenants_diff(prod_inventory) -> PlanDiff:
+    return diff_inventories(prod_inventory, run_stack("prod", {"tenants": [*_prod("tenants"), *MANY_TENANTS]}))
+
+
+def test_details_that_do_not_fit_are_dropped_whole_from_the_bottom(many_tenants_diff):
+    full = render_diff(many_tenants_diff, CONTEXT, limit=sys.maxsize)
+    limit = len(full) // 3
+    fitted = render_diff(many_tenants_diff, CONTEXT, limit=limit)
+
+    assert len(fitted) <= limit < len(full)
+    note = re.search(r"\n\*(\d+) detail sections omitted", fitted)
+    assert note is not None
+    kept = fitted[: note.start()]
+    assert full.startswith(kept)  # whole sections from the top, nothing cut inside one
+    assert kept.count("\n#### ") + int(note[1]) == full.count("\n#### ")
+    assert "the job summary and the `plan-diff` artifact have the whole diff" in fitted[note.start() :]
+    for tenant in MANY_TENANTS:
+        assert f"- added `{tenant}`" in fitted
+    assert "### Risks" in fitted
+
+
+def test_very_many_tenants_are_listed_by_id_when_their_lines_do_not_fit(many_tenants_diff):
+    fitted = render_diff(many_tenants_diff, CONTEXT, limit=1200)
+    assert f"- added ({len(MANY_TENANTS)}): " + ", ".join(f"`{t}`" for t in MANY_TENANTS) in fitted
 
 
 # --- The comparison rules --------------------------------------------------------------------------------------------
@@ -203,9 +358,9 @@ def test_tenant_output_changes_are_listed_per_tenant():
 
 def test_a_base_without_the_stack_file_shows_everything_added(prod_inventory):
     report = render_report(CONTEXT, MissingStack(), prod_inventory)
-    assert report.ok
+    assert report.ok and report.exit_status == 0
     assert "has no `Pulumi.prod.yaml`" in report.markdown
-    assert f"**{len(prod_inventory.resources)} to add, 0 to remove, 0 to change**" in report.markdown
+    assert f"**{len(prod_inventory.resources)} to add, 0 to remove, 0 to change, 0 to replace**" in report.markdown
 
 
 def test_failing_programs_are_reported_and_only_the_branch_failing_is_an_error(prod_inventory):
@@ -235,13 +390,13 @@ def _copy_project(destination: Path) -> None:
     shutil.copy(PROJECT_DIR / "__main__.py", destination)
 
 
-def _plan_diff_cli(repo: Path, stack: str, base: str = "HEAD") -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "tools.plan_diff", "--base", base, "--stack", stack]
+def _plan_diff_cli(repo: Path, stack: str, base: str = "HEAD", *options: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tools.plan_diff", "--base", base, "--stack", stack, *options]
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
 
 
-def _edit_prod_config(repo: Path, key: str, value: Any) -> None:
-    stack_file = repo / "Pulumi.prod.yaml"
+def _edit_prod_config(repo: Path, key: str, value: Any, stack: str = "prod") -> None:
+    stack_file = repo / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(stack_file.read_text())
     document["config"][f"matih-minio:{key}"] = value
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -250,7 +405,8 @@ def _edit_prod_config(repo: Path, key: str, value: Any) -> None:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project with two commits (a broken prod, then the real one) and, in the working tree,
-    prod's standard parity lowered to EC:3 and a new qa stack."""
+    prod's standard parity lowered to EC:3 and its Trino catalog URI changed, dev's drives grown (refused on local
+    volumes), and a new qa stack."""
     root = tmp_path_factory.mktemp("repo")
     _copy_project(root)
     prod = (root / "Pulumi.prod.yaml").read_text()
@@ -262,6 +418,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _git(root, "commit", "--quiet", "-am", "base")
 
     _edit_prod_config(root, "erasure", {"standard": "EC:3", "reducedRedundancy": "EC:2"})
+    _edit_prod_config(root, "trino", {**_prod("trino"), "catalogUri": "http://catalog.example:8181"})
+    storage = load_stack_config("dev")["matih-minio:storage"]
+    _edit_prod_config(root, "storage", {**storage, "sizePerDrive": "40Gi"}, stack="dev")
     shutil.copy(root / "Pulumi.dev.yaml", root / "Pulumi.qa.yaml")
     return root
 
@@ -270,9 +429,21 @@ def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     result = _plan_diff_cli(repo, "prod")
 
     assert result.returncode == 0, result.stderr
-    assert "**0 to add, 0 to remove, 1 to change**" in result.stdout
+    # Only the three Trino catalogs are re-created: both sides' children digest masked values with one key.
+    assert f"**0 to add, 0 to remove, 1 to change, {len(_tenant_ids('prod'))} to replace**" in result.stdout
+    assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in result.stdout
+    assert "catalog.example" not in result.stdout
     assert "| `values.environment.MINIO_STORAGE_CLASS_STANDARD` | `EC:4` | `EC:3` |" in result.stdout
     assert "### Erasure coding and capacity" in result.stdout
+
+
+def test_cli_exits_with_the_refused_status_and_writes_the_whole_diff_on_request(repo, tmp_path):
+    full = tmp_path / "full.md"
+    result = _plan_diff_cli(repo, "dev", "HEAD", "--full-output", str(full))
+
+    assert result.returncode == EXIT_REFUSED, result.stderr
+    assert "#### Refused: Drive size changed (1)" in result.stdout
+    assert full.read_text() == result.stdout  # small enough to need no fitting
 
 
 def test_cli_says_when_the_base_has_no_such_stack(repo):
