@@ -47,17 +47,25 @@ STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 TENANT_TYPE = "matih:tenancy:Tenant"
 
-# terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag).
-MINIO_SCHEMA = Path("/work/shared/docs/tf-minio-v1.20.1-schema.json")
+# terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag):
+# the copy vendored into tools/schemas/ once it is there, until then the shared one.
+MINIO_SCHEMAS = (
+    Path(__file__).resolve().parent / "schemas" / "tf-minio-v1.20.1.json",
+    Path("/work/shared/docs/tf-minio-v1.20.1-schema.json"),
+)
 
 
 @cache
+def _minio_schema() -> dict[str, Any]:
+    path = next((p for p in MINIO_SCHEMAS if p.exists()), MINIO_SCHEMAS[0])
+    return dict(json.loads(path.read_text()))
+
+
 def minio_force_new_fields(type_token: str) -> frozenset[str]:
     """Top-level input names (Pulumi's camelCase) whose change makes pulumi-minio replace a resource.
 
-    The one place that reads the provider schema: point it at the vendored copy when the repository has one."""
-    schema = json.loads(MINIO_SCHEMA.read_text())
-    fields = schema.get(_terraform_name(type_token), {})
+    The one place that reads the provider schema (tools.fidelity's `force_new_fields` can take its place)."""
+    fields = _minio_schema().get(_terraform_name(type_token), {})
     return frozenset(_camel(name) for name, spec in fields.items() if spec.get("ForceNew"))
 
 
@@ -216,12 +224,17 @@ def _kind(type_token: str) -> str:
     return type_token.rsplit(":", 1)[-1]
 
 
-def _secret_mutable(snapshot: Snapshot, record: Record) -> bool:
-    """Whether the Kubernetes provider of `record` updates Secret data in place (`enableSecretMutable`)."""
-    provider_urn = str(record.options.get("provider") or "").rsplit("::", 1)[0]  # a reference is "<urn>::<id>"
-    provider = next((r for r in snapshot.resources if r.urn == provider_urn), None)
-    value = provider.inputs.get("enableSecretMutable") if provider is not None else None
-    return value is True or str(value).lower() == "true"
+def _secret_mutable_providers(snapshot: Snapshot) -> frozenset[str]:
+    """URNs of the Kubernetes providers that update Secret data in place (`enableSecretMutable`)."""
+    return frozenset(
+        r.urn
+        for r in snapshot.resources
+        if r.type == "pulumi:providers:kubernetes" and str(r.inputs.get("enableSecretMutable")).lower() == "true"
+    )
+
+
+def _provider_urn(record: Record) -> str:
+    return str(record.options.get("provider") or "").rsplit("::", 1)[0]  # a reference is "<urn>::<id>"
 
 
 def replacement_paths(
@@ -464,7 +477,9 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
     return Risk("replacement", "warning", after.name, f"{fields} changed: delete and create{extra}")
 
 
-def _changed_risks(before: Record, after: Record, base: Snapshot, head: Snapshot) -> tuple[list[Risk], bool]:
+def _changed_risks(
+    before: Record, after: Record, head: Snapshot, secret_mutable: frozenset[str]
+) -> tuple[list[Risk], bool]:
     """Risks of one resource present on both sides, and whether the change is a replacement."""
     risks: list[Risk] = []
     if after.type == RELEASE_TYPE:
@@ -493,9 +508,10 @@ def _changed_risks(before: Record, after: Record, base: Snapshot, head: Snapshot
                 "objects; existing objects stay encrypted with the old key",
             )
         )
-    paths = replacement_paths(before, after, _secret_mutable(head, after))
+    mutable = _provider_urn(after) in secret_mutable
+    paths = replacement_paths(before, after, mutable)
     secret_paths = [p for p in SECRET_DATA if _secret_changed(before, after, p)]
-    if after.type == "kubernetes:core/v1:Secret" and not _secret_mutable(head, after):
+    if after.type == "kubernetes:core/v1:Secret" and not mutable:
         paths = tuple(dict.fromkeys([*paths, *secret_paths]))
     if paths and not any(r.rule == "bucket-rename" for r in risks):
         risks.append(_replacement_risk(before, after, paths))
@@ -604,10 +620,11 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
     new = {r.urn: r for r in head.resources}
     base_tenants: Mapping[str, Any] = base.outputs.get("tenants") or {}
     head_tenants: Mapping[str, Any] = head.outputs.get("tenants") or {}
+    secret_mutable = _secret_mutable_providers(head)
     risks: list[Risk] = []
     replaced = set()
     for urn in sorted(old.keys() & new.keys()):
-        found, replaces = _changed_risks(old[urn], new[urn], base, head)
+        found, replaces = _changed_risks(old[urn], new[urn], head, secret_mutable)
         risks += found
         if replaces:
             replaced.add(urn)
