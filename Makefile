@@ -40,7 +40,7 @@ policy-check: venv
 
 ## plan-diff: Markdown desired-state diff of STACK between BASE and the working tree
 plan-diff: venv
-	$(BIN)/python -m tools.plan_diff --base $(BASE) --stack $(STACK) $(if $(OUTPUT),--output $(OUTPUT))
+	$(BIN)/python -m tools.plan_diff --base $(BASE) --stack $(STACK) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(FULL),--full-output $(FULL))
 
 ## bench: resources and seconds for 1, 10, 100 and 500 tenants on the prod program
 bench: venv

@@ -459,3 +459,13 @@ def test_cli_says_when_the_base_program_fails(repo):
     assert result.returncode == 0, result.stderr
     assert "The program fails on `HEAD~1`" in result.stdout
     assert 'matih-minio:tenants[0].id: got "Not_A_Tenant"' in result.stdout
+
+
+def test_the_pull_request_job_publishes_the_whole_diff_beside_the_fitted_comment():
+    workflow = yaml.safe_load((PROJECT_DIR / ".github/workflows/pull-request.yml").read_text())
+    steps = workflow["jobs"]["plan-diff"]["steps"]
+    [diff] = [s for s in steps if s.get("run", "").startswith("make --silent plan-diff")]
+    assert "FULL=plan-diff-full.md" in diff["run"]
+    assert any(s.get("run") == 'cat plan-diff-full.md >> "$GITHUB_STEP_SUMMARY"' for s in steps)
+    [artifact] = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert artifact["with"]["path"] == "plan-diff-full.md" and artifact["if"].startswith("always()")

@@ -1,13 +1,20 @@
 """Desired-state diff of a stack between a git ref and the working tree, as Markdown for a sticky PR comment.
 
-    python -m tools.plan_diff --base origin/main --stack prod [--output plan-diff.md]
+    python -m tools.plan_diff --base origin/main --stack prod [--output plan-diff.md] [--full-output all.md]
 
 Both sides run the real program under the mock engine (tools.engine), so the diff shows what the program *declares*
 differently; what `pulumi preview` would do against the live state is the preview job's comment. Each side runs in
 its own interpreter: the `components` packages of two trees must never meet in one `sys.modules`.
 
-The diff (`diff_inventories`) and its rendering (`render_report`) are pure functions of two `Inventory` objects;
-git and the child processes are confined to the bottom of this module. Secrets are compared masked.
+The comment leads with risk: the counts (added, removed, changed in place, replaced), then the Risks section from
+`tools.change_risks` (refused changes first, each with the procedure that works), erasure and capacity, tenant
+access, and last the per-resource details, which are dropped whole from the bottom when the comment would exceed
+GitHub's limit (`--full-output` keeps them all). Secret values are never shown: changes inside a masked value are
+found by the runner's keyed digests and shown per key.
+
+Exit status: 0, or 1 when this branch's program fails, 2 for a usage or git problem, 3 (EXIT_REFUSED) when the
+change holds a refused change. The diff (`diff_inventories`) and its rendering (`render_report`) are pure functions
+of two `Inventory` objects; git and the child processes are confined to the bottom of this module.
 """
 
 from __future__ import annotations
