@@ -537,10 +537,11 @@ def _section_risks(risks: tuple[Risk, ...]) -> list[str]:
         return [*lines, "None found: no replacement, protected deletion, refused change or rotated key.", ""]
     refused = [r for r in risks if r.refused]
     if refused:
+        one = len(refused) == 1
         lines += [
-            f"**{len(refused)} refused change{'s' if len(refused) != 1 else ''}**: they cannot be applied to the "
-            f"existing deployment; this diff fails (exit status {EXIT_REFUSED}) until they are gone. Each says "
-            "what works instead.",
+            f"**{len(refused)} refused change{'' if one else 's'}**, which the existing deployment cannot take: this "
+            f"diff fails (exit status {EXIT_REFUSED}) until {'it is' if one else 'they are'} gone. Each says what "
+            "works instead.",
             "",
         ]
     for rule, title in RULE_TITLES.items():
