@@ -204,10 +204,6 @@ REFUSED_PROD_CHANGES = {
         {"buckets": {**_prod("buckets"), "backups": {"versioning": True, "noncurrentVersionExpiryDays": 35}}},
         {("object-locking", "backups"), ("object-locking", "initech-backups")},
     ),
-    "quota removed": (
-        {"tenants": _initech_without_quota()},
-        {("quota-removed", f"initech-{b}") for b in BUCKET_NAMES},
-    ),
     "isolation mode": ({"tenants": _acme_in_bucket_mode()}, {("isolation-move", "acme-corp")}),
 }
 
@@ -225,6 +221,15 @@ def test_changes_minio_cannot_apply_to_prod_are_refused_with_a_procedure(prod_in
     markdown = report.markdown
     assert f"**{len(expected)} refused change" in markdown and "**Instead:**" in markdown
     assert markdown.index("### Risks") < markdown.index("### Details")
+
+
+def test_removing_a_quota_from_prod_is_applied_in_place_with_a_notice(prod_inventory):
+    head = run_stack("prod", {"tenants": _initech_without_quota()})
+    report = render_report(CONTEXT, prod_inventory, head)
+
+    assert report.exit_status == 0
+    assert "#### Notice: Bucket quota removed (unlimited) (6)" in report.markdown
+    assert "| `quota` | `2 TiB` | *(absent)* |" in report.markdown
 
 
 def test_removing_a_bucket_tenant_from_prod_in_one_step_is_refused_by_protection(prod_inventory):

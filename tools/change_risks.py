@@ -8,8 +8,11 @@ when a risk is `refused`.
 Sources, read at our pins:
 - terraform-provider-minio v1.20.1 (what pulumi-minio 0.17.1 bridges), `minio/resource_minio_s3_bucket.go`:
   `minioUpdateBucket` applies only `acl` and `quota` (an `object_locking` change reports success and does nothing);
-  with no quota it calls `minioSetBucketQuota` with 0, which fails `BucketQuota.IsValid` ("quota must be larger than
-  0"); `bucket` is ForceNew (a new, empty bucket). ForceNew fields of every resource come from the provider schema.
+  `bucket` is ForceNew (a new, empty bucket). ForceNew fields of every resource come from the provider schema.
+  A quota removed is *not* refused: `minioUpdateBucket` sends quota 0, `minioSetBucketQuota`'s "quota must be larger
+  than 0" check never fires for it (madmin-go v1.7.5, the provider's pin, `BucketQuota.IsValid`: "Empty configs are
+  valid"), and MinIO stores it as no limit (RELEASE.2024-12-18T13-15-44Z `cmd/bucket-quota.go` `parseBucketQuota`,
+  `enforceQuotaHard` enforces only a quota above 0).
 - pulumi-kubernetes `provider/pkg/provider/diff.go` `forceNew` and `forceNewProperties`, `provider.go` `Diff`
   (metadata.name/namespace always replace; a named object is deleted before it is re-created),
   `helm_release.go` `Diff` (`name`, `namespace` replace a release). Read at the newest commit in our mirror
@@ -182,7 +185,6 @@ RULE_TITLES: Mapping[str, str] = {
     "pool-layout": "Pool layout changed",
     "drive-size": "Drive size changed",
     "object-locking": "Object locking changed on an existing bucket",
-    "quota-removed": "Bucket quota removed",
     "isolation-move": "Tenant moved between isolation modes",
     "bucket-rename": "Bucket renamed",
     "immutable-field": "Immutable field changed",
@@ -196,6 +198,7 @@ RULE_TITLES: Mapping[str, str] = {
     "key-added": "Access keys added for an existing tenant",
     "key-retired": "Access keys deleted for a remaining tenant",
     "retained-delete": "Retained resources left behind",
+    "quota-removed": "Bucket quota removed (unlimited)",
     "data-stays": "Data that will not move",
 }
 
@@ -416,12 +419,9 @@ def _bucket_risks(before: Record, after: Record) -> list[Risk]:
         risks.append(
             Risk(
                 "quota-removed",
-                "refused",
+                "notice",
                 after.name,
-                f"`{name}` quota removed: the provider's update sets a quota of 0 and fails "
-                '("quota must be larger than 0")',
-                "keep a quota (raise it to the capacity you allow instead); to clear it for good, "
-                f"`mc quota clear <alias>/{name}` and drop `quota` from the resource's state with `pulumi state edit`",
+                f"`{name}` loses its quota: the provider sets quota 0, which MinIO enforces as no limit",
             )
         )
     return risks
