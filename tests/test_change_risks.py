@@ -87,6 +87,13 @@ def test_changing_an_existing_pools_servers_or_drives_is_refused(key, value):
     assert "topology.pools" in risk.instead
 
 
+def test_changing_the_erasure_set_drive_count_of_an_existing_pool_is_refused():
+    before = _release(environment={"MINIO_ERASURE_SET_DRIVE_COUNT": "16"})
+    [risk] = _risks([before], [_release(environment={"MINIO_ERASURE_SET_DRIVE_COUNT": "8"})])
+    assert (risk.rule, risk.severity) == ("pool-layout", "refused")
+    assert "16 -> 8" in risk.what
+
+
 def test_switching_between_standalone_and_distributed_is_refused():
     [risk] = _risks([_release(mode="standalone")], [_release()])
     assert (risk.rule, risk.severity) == ("pool-layout", "refused")

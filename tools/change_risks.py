@@ -20,10 +20,14 @@ Sources, read at our pins:
 - Kubernetes `pkg/apis/storage/validation/validation.go` `ValidateStorageClassUpdate`: `parameters`,
   `provisioner`, `reclaimPolicy` and `volumeBindingMode` cannot change (pulumi-kubernetes replaces on the first
   two only, so a change of the others is rejected by the API server).
-- MinIO: the erasure sets of a pool are fixed when it is formatted (no change of a pool's servers or drives);
-  a pool leaves only by decommissioning; parity (storage class) applies to objects written after the change.
-  StatefulSet `volumeClaimTemplates` are immutable (chart 5.4.0 `templates/statefulset.yaml`), so a drive-size
-  change fails the Helm upgrade.
+- MinIO (RELEASE.2024-12-18T13-15-44Z): the erasure sets of a pool are fixed when it is formatted
+  (`cmd/format-erasure.go` `checkFormatErasureValues`: "already formatted with %d drives per erasure set. This cannot
+  be changed"), so neither a pool's servers or drives nor the set drive count can change; a pool leaves only by
+  decommissioning (`cmd/erasure-server-pool-decom.go`), and a new pool gets new objects only unless rebalanced
+  (`cmd/erasure-server-pool-rebalance.go`); parity (storage class) applies to objects written after the change.
+- StatefulSet `volumeClaimTemplates` are immutable (chart 5.4.0 `templates/statefulset.yaml` renders the drives
+  there), so a drive-size change fails the Helm upgrade; a claim only grows, and only when its StorageClass allows
+  expansion (a local, statically provisioned volume never does).
 """
 
 from __future__ import annotations
@@ -300,6 +304,18 @@ def _release_risks(before: Record, after: Record, head: Snapshot) -> list[Risk]:
                         + mirror,
                     )
                 )
+        was_set, now_set = (_get(v, "environment.MINIO_ERASURE_SET_DRIVE_COUNT") for v in (old, new))
+        if was_set != now_set and not risks:
+            risks.append(
+                Risk(
+                    "pool-layout",
+                    "refused",
+                    name,
+                    f"erasure set drive count {was_set or 'default'} -> {now_set or 'default'}: MinIO refuses to "
+                    'start ("drive is already formatted with N drives per erasure set. This cannot be changed")',
+                    "keep `erasure.setDriveCount`; a new set size needs a new pool or deployment and `mc mirror`",
+                )
+            )
         old_pools, new_pools = int(old.get("pools") or 1), int(new.get("pools") or 1)
         if new_pools < old_pools:
             risks.append(
