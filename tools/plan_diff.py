@@ -652,19 +652,17 @@ def render_diff(diff: PlanDiff, context: Context, notes: Iterable[str] = (), lim
     lines += [_counts(diff), ""]
     lines += _section_risks(diff.risks)
     lines += _section_erasure(diff.erasure)
-    details: list[list[str]] = []
-    if diff.added or diff.removed or diff.changed or diff.other_outputs or diff.tenants:
-        details.append(["### Details", ""])
-    details += _tenant_detail_blocks(diff.tenants)
+    details = _tenant_detail_blocks(diff.tenants)
     details += _resource_blocks("Added", diff.added, diff.owners)
     details += _resource_blocks("Removed", diff.removed, diff.owners)
     details += [_changed_block(change) for change in diff.changed]
     details += _outputs_block(diff.other_outputs)
     limit = MAX_COMMENT_CHARS if limit is None else limit
-    markdown = _fit([*lines, *_section_tenants(diff.tenants)], details, limit)
+    heading = ["### Details", ""] if details else []
+    markdown = _fit([*lines, *_section_tenants(diff.tenants), *heading], details, limit)
     if len(markdown) > limit:
         # Thousands of tenants added at once: list their ids only, so that every one of them still shows.
-        markdown = _fit([*lines, *_section_tenants(diff.tenants, compact=True)], details, limit)
+        markdown = _fit([*lines, *_section_tenants(diff.tenants, compact=True), *heading], details, limit)
     return markdown
 
 
