@@ -9,17 +9,19 @@ import pulumi_minio as minio
 
 from components.catalog import BUCKETS, Bucket
 from components.lifecycle import bucket_lifecycle_rules
+from components.offboarding import Retention, platform_bucket_retention
 from components.settings import Settings
 
 
 @dataclass(frozen=True)
 class BucketSpec:
-    """One MinIO bucket to declare: its name, the catalog entry it serves, its default key and quota."""
+    """One MinIO bucket to declare: its name, the catalog entry it serves, its default key, quota and retention."""
 
     resource_name: str
     name: str
     catalog: Bucket
     kms_key: str | None
+    retention: Retention
     quota_bytes: int | None = None
 
 
@@ -29,30 +31,41 @@ def declare_bucket(
     parent: pulumi.Resource,
     provider: minio.Provider,
     *,
-    keep_on_delete: bool,
     depends_on: list[pulumi.Resource] | None = None,
 ) -> minio.S3Bucket:
     """A private bucket with default SSE-KMS, versioning and its one merged lifecycle policy."""
     options = settings.buckets[spec.catalog.name]
+    retention = spec.retention
     child = pulumi.ResourceOptions(parent=parent, provider=provider)
     bucket = minio.S3Bucket(
         spec.resource_name,
         bucket=spec.name,
         acl="private",
-        force_destroy=False,
+        force_destroy=retention.force_destroy,
         object_locking=options.object_locking,
         quota=spec.quota_bytes,
         opts=pulumi.ResourceOptions.merge(
             child,
             pulumi.ResourceOptions(
-                protect=settings.protect,
-                # A tenant's own buckets also outlive a deliberate unprotect + removal: Pulumi forgets, MinIO keeps.
-                retain_on_delete=keep_on_delete,
+                protect=retention.protect,
+                # A tenant's own buckets outlive the tenant: Pulumi forgets, MinIO keeps (components/offboarding.py).
+                retain_on_delete=retention.retain_on_delete,
+                import_=retention.import_id,
                 depends_on=depends_on,
             ),
         ),
     )
-    on_bucket = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=bucket))
+    # Explicit, not inherited: deleting a retained bucket's encryption, versioning or lifecycle would change the
+    # bucket MinIO keeps (components/offboarding.py). Children inherit protect from the bucket.
+    on_bucket = pulumi.ResourceOptions.merge(
+        child,
+        pulumi.ResourceOptions(
+            parent=bucket,
+            retain_on_delete=True if retention.children_retain_on_delete else None,
+            # Each of these takes the bucket name as its id (SetId(bucket) in terraform-provider-minio v1.20.1).
+            import_=retention.import_id,
+        ),
+    )
     if spec.kms_key:
         minio.S3BucketServerSideEncryption(
             f"{spec.resource_name}-sse",
@@ -95,11 +108,10 @@ class PlatformBuckets(pulumi.ComponentResource):
         default_key = settings.kms.key_name or None
         self.buckets = {
             entry.name: declare_bucket(
-                BucketSpec(entry.name, entry.name, entry, default_key),
+                BucketSpec(entry.name, entry.name, entry, default_key, platform_bucket_retention(settings)),
                 settings,
                 self,
                 args.provider,
-                keep_on_delete=False,
             )
             for entry in BUCKETS
         }

@@ -165,8 +165,14 @@ class MinioCluster(pulumi.ComponentResource):
 
     def _root_credentials(self, name: str) -> tuple[pulumi.Output[str], pulumi.Output[str], k8s.core.v1.Secret]:
         generated = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"])
-        user = random.RandomPassword(f"{name}-root-user", length=20, special=False, opts=generated)
-        password = random.RandomPassword(f"{name}-root-password", length=40, special=False, opts=generated)
+        # Changing a keeper replaces the RandomPassword (pulumi_random RandomPassword `keepers`): bumping
+        # rootCredentialsRotation rotates both; none at 0, so existing stacks keep their credentials.
+        rotation = self._settings.root_credentials_rotation
+        keepers = {"rotation": str(rotation)} if rotation else None
+        user = random.RandomPassword(f"{name}-root-user", length=20, special=False, keepers=keepers, opts=generated)
+        password = random.RandomPassword(
+            f"{name}-root-password", length=40, special=False, keepers=keepers, opts=generated
+        )
         root_user = secret(user.result)
         root_password = secret(password.result)
         credentials = k8s.core.v1.Secret(

@@ -45,8 +45,12 @@ def tenant_bucket_name(bucket: str, tenant_id: str) -> str:
     return f"{bucket}-{tenant_id}"
 
 
+# Tenant keys live in one namespace of KES key names; the platform's default key must stay outside it.
+TENANT_KMS_KEY_PREFIX = "tenant-"
+
+
 def tenant_kms_key_name(tenant_id: str) -> str:
-    return f"tenant-{tenant_id}"
+    return f"{TENANT_KMS_KEY_PREFIX}{tenant_id}"
 
 
 def service_parent_user(service_id: str) -> str:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import erasure
-from components.catalog import BUCKET_NAMES, SERVICE_IDS
+from components.catalog import BUCKET_NAMES, SERVICE_IDS, grants_of
 from components.catalog import bucket as catalog_bucket
 from components.erasure import ErasureFigures
-from components.naming import DNS_LABEL, tenant_id_problem
+from components.naming import DNS_LABEL, TENANT_KMS_KEY_PREFIX, tenant_id_problem
 from components.quantity import parse_quantity
 
 PROJECT = "matih-minio"
@@ -157,12 +157,24 @@ class SchedulingSettings:
     tolerations: tuple[Mapping[str, Any], ...]
 
 
+TENANT_STATES = ("active", "offboarding", "purge")
+MAX_ROTATION = 1_000_000
+
+
 @dataclass(frozen=True)
 class TenantSettings:
     id: str
     isolation: str  # "prefix" | "bucket"
     quota: str | None = None
     quota_bytes: int | None = None
+    # Day-2 lifecycle (components/offboarding.py): active, offboarding (access revoked, protection lifted, data and
+    # key kept) or purge (acknowledged by naming the tenant id in purgeAcknowledged).
+    state: str = "active"
+    adopt: bool = False  # import the retained key and dedicated buckets of a returning tenant by id
+    # Access-key rotation counters (components/rotation.py): bump one by one to rotate.
+    key_rotation: int = 0
+    service_key_rotation: Mapping[str, int] = field(default_factory=dict)
+    retire_previous_keys: bool = False
 
     @property
     def dedicated_buckets(self) -> bool:
@@ -175,6 +187,14 @@ class BucketOptions:
     object_locking: bool = False
     expiry_days: int | None = None
     noncurrent_version_expiry_days: int | None = None
+
+
+@dataclass(frozen=True)
+class AccessKeySettings:
+    """Platform-wide access-key rotation: bumping `rotation` rotates every tenant's keys."""
+
+    rotation: int = 0
+    retire_previous: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,6 +228,8 @@ class Settings:
     buckets: Mapping[str, BucketOptions]
     temporary_object_expiry_days: int
     trino: TrinoSettings
+    access_keys: AccessKeySettings = AccessKeySettings()
+    root_credentials_rotation: int = 0  # a keeper of the generated root credentials: bump to rotate them
 
     @property
     def s3_endpoint_url(self) -> str:
@@ -568,10 +590,19 @@ def _secret_ref(reader: _Reader, name: str, *, with_key: bool = True) -> SecretK
     )
 
 
+def _is_platform_key_name(name: str) -> bool:
+    # A tenant's purge deletes its key `tenant-<id>`: were that the server's default key, it would shred every
+    # shared bucket's objects too.
+    return KEY_NAME.match(name) is not None and not name.startswith(TENANT_KMS_KEY_PREFIX)
+
+
 def _read_kms(root: _Reader) -> KmsSettings:
     kms = root.child("kms", {"mode", "keyName", "kes"})
     mode = kms.string("mode", required=True, choices=("none", "static", "kes"), rule="none, static or kes")
-    key_rule = "a KMS key name of letters, digits, '.', '_' or '-'"
+    key_rule = (
+        f"a KMS key name of letters, digits, '.', '_' or '-', not starting with '{TENANT_KMS_KEY_PREFIX}' (the "
+        "names of tenant keys, which a purge deletes)"
+    )
     if mode == "kes":
         kes = kms.child("kes", {"endpoints", "apiKeySecret", "clientCertSecret", "caSecret"})
         endpoints = kes.raw("endpoints", None)
@@ -589,7 +620,9 @@ def _read_kms(root: _Reader) -> KmsSettings:
                 f"{kes.key('')}: must set exactly one of apiKeySecret (name, key of an existing Secret holding the "
                 "KES API key) or clientCertSecret (name of an existing kubernetes.io/tls Secret for mTLS)"
             )
-        key_name = kms.string("keyName", required=True, pattern=KEY_NAME, rule=key_rule + " (KES default key)")
+        key_name = kms.string(
+            "keyName", required=True, check=_is_platform_key_name, rule=key_rule + " (KES default key)"
+        )
         return KmsSettings(
             "kes",
             key_name or "",
@@ -598,7 +631,9 @@ def _read_kms(root: _Reader) -> KmsSettings:
     if kms.has("kes"):
         kms.problem("kes", kms.raw("kes"), f"absent unless mode is kes (mode is {mode})")
     if mode == "static":
-        return KmsSettings("static", kms.string("keyName", "matih-static", pattern=KEY_NAME, rule=key_rule) or "")
+        return KmsSettings(
+            "static", kms.string("keyName", "matih-static", check=_is_platform_key_name, rule=key_rule) or ""
+        )
     if kms.has("keyName") and mode == "none":
         kms.problem("keyName", kms.raw("keyName"), "absent when mode is none")
     return KmsSettings(mode or "invalid", "")
@@ -657,19 +692,56 @@ def _read_scheduling(root: _Reader) -> SchedulingSettings:
     return SchedulingSettings(scheduling.string_map("nodeSelector"), tuple(tolerations))
 
 
+TENANT_KEYS = {
+    "id",
+    "isolation",
+    "quota",
+    "state",
+    "purgeAcknowledged",
+    "adopt",
+    "keyRotation",
+    "serviceKeyRotation",
+    "retirePreviousKeys",
+}
+
+
+def _rotation(reader: _Reader, name: str) -> int:
+    return reader.integer(name, 0, minimum=0, maximum=MAX_ROTATION) or 0
+
+
+def _read_service_key_rotation(entry: _Reader) -> dict[str, int]:
+    keyed = tuple(s for s in SERVICE_IDS if grants_of(s))  # services that hold an access key per tenant
+    counters = entry.child("serviceKeyRotation", set(keyed))
+    return {service: _rotation(counters, service) for service in keyed if counters.has(service)}
+
+
+def _read_tenant_state(entry: _Reader, tenant_id: str) -> str:
+    state = entry.string("state", "active", choices=TENANT_STATES) or "active"
+    acknowledged = entry.raw("purgeAcknowledged", None)
+    if state == "purge" and acknowledged != tenant_id:
+        # Purging deletes the tenant's dedicated buckets with every object in them: a typo must not do that.
+        entry.problem(
+            "purgeAcknowledged",
+            acknowledged,
+            f"the tenant's own id {_show(tenant_id)} with state: purge (a purge deletes its dedicated buckets with "
+            "every object in them)",
+        )
+        return "offboarding"
+    if state != "purge" and acknowledged is not None:
+        entry.problem("purgeAcknowledged", acknowledged, "absent unless state is purge")
+    return state
+
+
 def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
     raw = root.raw("tenants", [])
     if not isinstance(raw, list):
-        root.problem("tenants", raw, "a list of tenant ids or {id, isolation, quota} mappings")
+        root.problem("tenants", raw, "a list of tenant ids or {id, isolation, quota, ...} mappings")
         return ()
     tenants: list[TenantSettings] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
         entry = _Reader(
-            root.problems,
-            f"tenants[{index}]",
-            item if isinstance(item, dict) else {"id": item},
-            {"id", "isolation", "quota"},
+            root.problems, f"tenants[{index}]", item if isinstance(item, dict) else {"id": item}, TENANT_KEYS
         )
         tenant_id = entry.raw("id", None)
         problem = tenant_id_problem(tenant_id)
@@ -690,8 +762,25 @@ def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
                 "absent for prefix isolation: MinIO quotas apply to whole buckets (use isolation: bucket)",
             )
             quota, quota_bytes = None, None
-        tenants.append(TenantSettings(tenant_id, isolation, quota, quota_bytes))
+        tenants.append(
+            TenantSettings(
+                tenant_id,
+                isolation,
+                quota,
+                quota_bytes,
+                state=_read_tenant_state(entry, tenant_id),
+                adopt=entry.boolean("adopt", False),
+                key_rotation=_rotation(entry, "keyRotation"),
+                service_key_rotation=_read_service_key_rotation(entry),
+                retire_previous_keys=entry.boolean("retirePreviousKeys", False),
+            )
+        )
     return tuple(tenants)
+
+
+def _read_access_keys(root: _Reader) -> AccessKeySettings:
+    access_keys = root.child("accessKeys", {"rotation", "retirePrevious"})
+    return AccessKeySettings(_rotation(access_keys, "rotation"), access_keys.boolean("retirePrevious", False))
 
 
 def _read_services(root: _Reader) -> dict[str, str]:
@@ -749,6 +838,8 @@ TOP_LEVEL_KEYS = {
     "buckets",
     "temporaryObjects",
     "trino",
+    "accessKeys",
+    "rootCredentialsRotation",
 }
 
 
@@ -790,6 +881,8 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     protect = root.boolean("protect", True)
     timeout = root.integer("helmTimeoutSeconds", 900, minimum=60, maximum=3600)
     tenants = _read_tenants(root)
+    access_keys = _read_access_keys(root)
+    root_rotation = _rotation(root, "rootCredentialsRotation")
     services = _read_services(root)
     buckets = _read_buckets(root)
     temporary = root.child("temporaryObjects", {"expiryDays"})
@@ -832,6 +925,8 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
         buckets=buckets,
         temporary_object_expiry_days=temporary_days,
         trino=trino_settings,
+        access_keys=access_keys,
+        root_credentials_rotation=root_rotation,
     )
 
 

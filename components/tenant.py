@@ -11,9 +11,11 @@ import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 
 from components.buckets import BucketSpec, declare_bucket
-from components.catalog import BUCKETS, MLFLOW_SERVICE, TRINO_SERVICE
+from components.catalog import BUCKET_NAMES, BUCKETS, MLFLOW_SERVICE, TRINO_SERVICE
 from components.naming import mlflow_artifacts_secret, tenant_bucket_name, trino_catalog_secret
+from components.offboarding import PURGE, purge_steps, tenant_lifecycle
 from components.outputs import secret
+from components.rotation import access_key_generations
 from components.settings import Settings, TenantSettings
 from components.tenancy import (
     mlflow_settings,
@@ -40,8 +42,14 @@ class TenantArgs:
 
 class Tenant(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("matih:tenancy:Tenant", name, None, opts)
         settings, tenant = args.settings, args.tenant
+        lifecycle = tenant_lifecycle(settings, tenant, BUCKET_NAMES)
+        # The state is an input of the component so the policy pack can see an offboarding or a purge.
+        props = {"state": tenant.state} | ({"purgeAcknowledged": tenant.id} if tenant.state == PURGE else {})
+        super().__init__("matih:tenancy:Tenant", name, props, opts)
+        if tenant.state == PURGE:
+            steps = "; ".join(f"{n}. {step}" for n, step in enumerate(purge_steps(settings, tenant, BUCKET_NAMES), 1))
+            pulumi.log.warn(f"tenant {tenant.id} is being purged; then: {steps}")
         tid = tenant.id
         on_minio = pulumi.ResourceOptions(parent=self, provider=args.minio_provider)
         self._tenant_id = tid
@@ -56,43 +64,52 @@ class Tenant(pulumi.ComponentResource):
                 minio.KmsKey(
                     f"{tid}-kms-key",
                     key_id=key_name,
-                    opts=pulumi.ResourceOptions.merge(on_minio, pulumi.ResourceOptions(retain_on_delete=True)),
+                    opts=pulumi.ResourceOptions.merge(
+                        on_minio,
+                        pulumi.ResourceOptions(
+                            protect=lifecycle.key.protect,
+                            retain_on_delete=lifecycle.key.retain_on_delete,
+                            import_=lifecycle.key.import_id,
+                        ),
+                    ),
                 )
             )
 
         data_ready: list[pulumi.Resource] = list(args.platform_buckets)
         if tenant.dedicated_buckets:
             for entry in BUCKETS:
+                bucket_name = tenant_bucket_name(entry.name, tid)
                 spec = BucketSpec(
                     f"{tid}-{entry.name}",
-                    tenant_bucket_name(entry.name, tid),
+                    bucket_name,
                     entry,
                     key_name,
+                    lifecycle.buckets[bucket_name],
                     tenant.quota_bytes,
                 )
-                data_ready.append(
-                    declare_bucket(
-                        spec, settings, self, args.minio_provider, keep_on_delete=True, depends_on=key_dependency
-                    )
-                )
+                # Depending on the key also orders a deletion: Pulumi deletes the buckets before the key.
+                data_ready.append(declare_bucket(spec, settings, self, args.minio_provider, depends_on=key_dependency))
 
         self.secret_names: dict[str, str] = {}
         keys: dict[str, minio.IamServiceAccount] = {}
-        for access in service_accesses(settings, tenant):
+        # Offboarding revokes access: no keys, no Secrets.
+        for access in service_accesses(settings, tenant) if lifecycle.grants_access else ():
             service_id = access.service_id
-            account = minio.IamServiceAccount(
-                f"{tid}-{service_id}-access-key",
-                target_user=args.parent_users[service_id].name,
-                # Always explicit: without an embedded policy the key would inherit every tenant's access.
-                policy=access.policy,
-                opts=pulumi.ResourceOptions.merge(
-                    on_minio,
-                    pulumi.ResourceOptions(
-                        additional_secret_outputs=["secret_key"],
-                        depends_on=[args.parent_ready[service_id], *data_ready, *key_dependency],
+            # The previous generation stays valid until retired; the Secrets carry the current (last) one.
+            for generation in access_key_generations(settings, tenant, service_id):
+                account = minio.IamServiceAccount(
+                    generation.resource_name,
+                    target_user=args.parent_users[service_id].name,
+                    # Always explicit: without an embedded policy the key would inherit every tenant's access.
+                    policy=access.policy,
+                    opts=pulumi.ResourceOptions.merge(
+                        on_minio,
+                        pulumi.ResourceOptions(
+                            additional_secret_outputs=["secret_key"],
+                            depends_on=[args.parent_ready[service_id], *data_ready, *key_dependency],
+                        ),
                     ),
-                ),
-            )
+                )
             keys[service_id] = account
             credentials: dict[str, pulumi.Input[str]] = {
                 **access.connection,
@@ -108,27 +125,28 @@ class Tenant(pulumi.ComponentResource):
                 credentials,
             )
 
-        self._deliver(
-            "trino-catalog",
-            f"{tid}-trino-catalog",
-            settings.service_namespaces[TRINO_SERVICE],
-            trino_catalog_secret(tid),
-            {"matih.io/integration": "trino-iceberg"},
-            # Mounted into Trino's catalog directory: the catalog is named after the tenant.
-            {
-                f"{tid.replace('-', '_')}.properties": _with_keys(
-                    keys[TRINO_SERVICE], lambda ak, sk: trino_catalog_properties(settings, where, key_name, ak, sk)
-                )
-            },
-        )
-        self._deliver(
-            "mlflow",
-            f"{tid}-mlflow-artifacts",
-            settings.service_namespaces[MLFLOW_SERVICE],
-            mlflow_artifacts_secret(tid),
-            {"matih.io/integration": "mlflow"},
-            _with_keys(keys[MLFLOW_SERVICE], lambda ak, sk: mlflow_settings(settings, where, key_name, ak, sk)),
-        )
+        if lifecycle.grants_access:
+            self._deliver(
+                "trino-catalog",
+                f"{tid}-trino-catalog",
+                settings.service_namespaces[TRINO_SERVICE],
+                trino_catalog_secret(tid),
+                {"matih.io/integration": "trino-iceberg"},
+                # Mounted into Trino's catalog directory: the catalog is named after the tenant.
+                {
+                    f"{tid.replace('-', '_')}.properties": _with_keys(
+                        keys[TRINO_SERVICE], lambda ak, sk: trino_catalog_properties(settings, where, key_name, ak, sk)
+                    )
+                },
+            )
+            self._deliver(
+                "mlflow",
+                f"{tid}-mlflow-artifacts",
+                settings.service_namespaces[MLFLOW_SERVICE],
+                mlflow_artifacts_secret(tid),
+                {"matih.io/integration": "mlflow"},
+                _with_keys(keys[MLFLOW_SERVICE], lambda ak, sk: mlflow_settings(settings, where, key_name, ak, sk)),
+            )
 
         self.locations = {entry.name: where.s3_url(entry.name) for entry in BUCKETS}
         self.kms_key = key_name

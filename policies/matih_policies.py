@@ -517,7 +517,10 @@ def validate_production_durability(args: ResourceValidationArgs, report: ReportV
         reclaim = args.props.get("reclaimPolicy") or "Delete"
         if reclaim != "Retain":
             report(f"StorageClass reclaimPolicy is {reclaim!r}: deleting a claim would delete the drive's data", None)
-    elif args.resource_type in (S3_BUCKET, NAMESPACE) and not args.opts.protect:
+    elif (
+        args.resource_type in (S3_BUCKET, NAMESPACE) and not args.opts.protect and not is_tenant_child(args.opts.parent)
+    ):
+        # A tenant's buckets may be unprotected while it is offboarded: tenant-offboarding-and-purge judges them.
         # pulumi-policy 1.21 (and the engine's analyzer protocol) expose `protect` but not `retainOnDelete`.
         what = "bucket" if args.resource_type == S3_BUCKET else "namespace"
         report(
@@ -525,6 +528,55 @@ def validate_production_durability(args: ResourceValidationArgs, report: ReportV
             "(retainOnDelete alone does not count: policy packs cannot see it)",
             None,
         )
+
+
+def is_tenant_child(parent_urn: str | None) -> bool:
+    return bool(parent_urn) and urn_type_and_name(str(parent_urn))[0] == TENANT_COMPONENT
+
+
+TENANT_STATES = ("active", "offboarding", "purge")
+
+
+def validate_tenant_offboarding_and_purge(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A tenant's buckets lose protection only while it is offboarded or purged, and a purge (the only thing that
+    deletes a bucket with its objects) names the tenant twice: in the stack file and, in production, in this
+    policy's `acknowledgedPurges`, a separately reviewed file."""
+    config = args.get_config()
+    production = bool(config.get("production", False))
+    acknowledged = {str(tenant) for tenant in as_list(config.get("acknowledgedPurges"))}
+    states: dict[str, str] = {}
+    for tenant in resources_of(args, TENANT_COMPONENT):
+        state = str(tenant.props.get("state") or "active")
+        states[tenant.name] = state
+        if state not in TENANT_STATES:
+            report(f"tenant {tenant.name!r} has unknown state {state!r}; one of {', '.join(TENANT_STATES)}", tenant.urn)
+        elif state == "purge" and tenant.props.get("purgeAcknowledged") != tenant.name:
+            report(f"tenant {tenant.name!r} is purged without purgeAcknowledged naming it", tenant.urn)
+        elif state == "purge" and production and tenant.name not in acknowledged:
+            report(
+                f"tenant {tenant.name!r} is purged in production, but the policy config's acknowledgedPurges does not "
+                "list it: a purge deletes its dedicated buckets with every object",
+                tenant.urn,
+            )
+    for bucket in resources_of(args, S3_BUCKET):
+        name = bucket_name(bucket)
+        owner = catalog_owner(name)
+        owner_tenant = owner[1] if owner is not None else None
+        state = states.get(owner_tenant or "", "active")
+        if is_enabled(bucket.props.get("forceDestroy")) and state != "purge":
+            report(
+                f"bucket {name!r} has forceDestroy: deleting it would delete every object; only a tenant purge may "
+                "set it",
+                bucket.urn,
+            )
+        parent = bucket.parent
+        tenant_bucket = parent is not None and parent.resource_type == TENANT_COMPONENT
+        if production and tenant_bucket and not bucket.opts.protect and state == "active":
+            report(
+                f"bucket {name!r} of active tenant {owner_tenant!r} is not protected: a removal would reach its data "
+                "(set the tenant's state: offboarding to lift protection on purpose)",
+                bucket.urn,
+            )
 
 
 def validate_kms_configured(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -716,6 +768,26 @@ POLICIES: list[Policy] = [
                     "maximum": 8,
                     "default": DEFAULT_MINIMUM_PARITY,
                     "description": "The lowest standard parity (EC:N) allowed in production.",
+                },
+            }
+        ),
+    ),
+    StackValidationPolicy(
+        name="tenant-offboarding-and-purge",
+        description=(
+            "Tenant buckets stay protected unless the tenant is offboarded or purged; only an acknowledged purge sets "
+            "forceDestroy, and a production purge is also listed in the policy config's acknowledgedPurges."
+        ),
+        validate=validate_tenant_offboarding_and_purge,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(
+            properties={
+                **PRODUCTION_FLAG,
+                "acknowledgedPurges": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": [],
+                    "description": "Tenant ids whose purge production allows (each also sets state: purge).",
                 },
             }
         ),

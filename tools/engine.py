@@ -275,6 +275,8 @@ class _RecordingMonitor(mocks.MockMonitor):
         }
         if getattr(request, "id", ""):
             options["readId"] = request.id
+        if getattr(request, "importId", ""):
+            options["importId"] = request.importId
         self.records.append(
             ResourceRecord(
                 type=request.type,
