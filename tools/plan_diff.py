@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from tools.engine import PROJECT_DIR, Inventory, ProgramError, ResourceRecord, available_stacks, run_stack
+from tools.cli import USAGE_ERROR, reports_errors
+from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, available_stacks, run_stack
 
 TENANT_TYPE = "matih:tenancy:Tenant"
 ALL_TENANTS = "(all tenants)"
@@ -546,16 +547,17 @@ def export_tree(ref: str, destination: Path, project_dir: Path = PROJECT_DIR) ->
     return destination / prefix, _git_text("rev-parse", "--short", commit, cwd=project_dir)
 
 
-def write_inventory(stack: str, project_dir: str, output: str) -> None:
-    """Child-process entry point: run one tree's program with this tree's engine and write the inventory JSON."""
-    try:
-        inventory = run_stack(stack, project_dir=Path(project_dir))
-    except ProgramError as error:
-        sys.exit(str(error))
+@reports_errors("plan_diff")
+def write_inventory(argv: list[str] | None = None) -> int:
+    """Child-process entry point (`stack project_dir output`): run one tree's program with this tree's engine and
+    write the inventory JSON; a stack-file or program error is one clean message on stderr, which the parent shows."""
+    stack, project_dir, output = argv if argv is not None else sys.argv[1:]
+    inventory = run_stack(stack, project_dir=Path(project_dir))
     Path(output).write_text(json.dumps(inventory.to_json()))
+    return 0
 
 
-_CHILD = "import sys; from tools.plan_diff import write_inventory; write_inventory(*sys.argv[1:])"
+_CHILD = "import sys; from tools.plan_diff import write_inventory; sys.exit(write_inventory())"
 
 
 def run_side(stack: str, project_dir: Path) -> Side:
@@ -592,22 +594,19 @@ def plan_diff(base_ref: str, stack: str, project_dir: Path = PROJECT_DIR) -> Rep
     return render_report(Context(stack, label), *sides)
 
 
+@reports_errors("plan_diff", PlanDiffError)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_diff", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="git ref to compare with, e.g. origin/main")
     parser.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
     parser.add_argument("--output", type=Path, help="write the Markdown here instead of stdout")
     args = parser.parse_args(argv)
-    try:
-        report = plan_diff(args.base, args.stack)
-    except PlanDiffError as error:
-        print(f"plan_diff: {error}", file=sys.stderr)
-        return 2
+    report = plan_diff(args.base, args.stack)
     if args.output:
         args.output.write_text(report.markdown)
     else:
         sys.stdout.write(report.markdown)
-    return 0 if report.ok else 1
+    return 0 if report.ok else USAGE_ERROR  # the working tree's program fails: unusable input
 
 
 if __name__ == "__main__":
