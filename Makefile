@@ -20,8 +20,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	touch $@
 
 # The CLI runs a local policy pack from its virtualenv but never creates it: only a published pack gets its
-# dependencies installed (pulumi v3.259.0 pkg/engine/update.go LoadLocalPolicyPackAnalyzers loads the pack as it
-# is; pkg/backend/httpstate/policypack.go installRequiredPolicy installs). So preview and up create it first.
+# dependencies installed (pulumi pkg/engine/update.go LoadLocalPolicyPackAnalyzers loads the pack as it is;
+# pkg/backend/httpstate/policypack.go installRequiredPolicy installs; read at v3.259.0, we pin 3.272). So preview and
+# up create it first.
 policy-venv: $(POLICY_VENV)/.installed
 
 $(POLICY_VENV)/.installed: policies/requirements.txt constraints.txt

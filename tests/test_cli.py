@@ -63,7 +63,9 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
     - `fixed`: committed with that YAML error, repaired in the working tree (only the plan diff's base side fails).
     """
     root = tmp_path_factory.mktemp("broken") / "project"
-    ignore = shutil.ignore_patterns(".git", ".venv", "venv", ".pulumi-state", "__pycache__", ".*_cache", "build")
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "venv", ".pulumi-state", "__pycache__", ".*_cache", "build", "tests"
+    )
     shutil.copytree(PROJECT_DIR, root, ignore=ignore)
     yaml_error, line = _stack_with_a_yaml_error()
     (root / "Pulumi.bad-values.yaml").write_text(_stack_with_bad_values())
