@@ -104,6 +104,7 @@ def test_every_bad_value_is_reported_at_once_with_key_and_value(broken, tool):
     result = run_tool(broken, tool, "bad-values")
     assert_clean_failure(
         result,
+        "Pulumi.bad-values.yaml",
         'matih-minio:storage.sizePerDrive: got "lots"',
         'matih-minio:topology.mode: got "bogus"',
         "standalone, distributed",  # what topology.mode allows
@@ -165,5 +166,5 @@ def _program_error(cause: Exception) -> ProgramError:
 
 def test_a_deliberate_refusal_is_shown_as_written_and_anything_else_with_its_kind():
     refusal = describe(_program_error(pulumi.RunError("invalid matih-minio stack configuration")))
-    assert refusal == "stack dev: invalid matih-minio stack configuration"
-    assert describe(_program_error(KeyError("tenants"))) == "stack dev: KeyError: 'tenants'"
+    assert refusal == "stack dev (Pulumi.dev.yaml): invalid matih-minio stack configuration"
+    assert describe(_program_error(KeyError("tenants"))) == "stack dev (Pulumi.dev.yaml): KeyError: 'tenants'"

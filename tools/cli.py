@@ -25,13 +25,14 @@ class Main(Protocol):
 
 
 def describe(error: Exception) -> str:
-    """The message a person needs; for a program failure, which stack, and the kind of error unless it was the
-    program's own deliberate refusal (pulumi.RunError carries a finished message)."""
+    """The message a person needs; for a program failure, which stack (and its file), and the kind of error unless it
+    was the program's own deliberate refusal (pulumi.RunError carries a finished message)."""
     if not isinstance(error, ProgramError):
         return str(error)
     cause = error.__cause__
     kind = "" if cause is None or isinstance(cause, pulumi.RunError) else f"{type(cause).__name__}: "
-    return f"stack {error.inventory.stack}: {kind}{error}"
+    stack = error.inventory.stack
+    return f"stack {stack} (Pulumi.{stack}.yaml): {kind}{error}"
 
 
 def reports_errors(tool: str, *expected: type[Exception]) -> Callable[[Main], Main]:
