@@ -116,7 +116,9 @@ def test_the_pinned_policy_requirements_match_the_constraints():
         if "==" in line
     )
     requirements = [
-        line.split("==") for line in (PROJECT_DIR / POLICY_REQUIREMENTS).read_text().splitlines() if line.strip()
+        line.split("==")
+        for line in (PROJECT_DIR / POLICY_REQUIREMENTS).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
     ]
     for name, version in requirements:
         assert constraints[name.lower().replace("_", "-")] == version
