@@ -2,19 +2,32 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# The policy pack's own virtualenv, the one policies/PulumiPolicy.yaml names (runtime.options.virtualenv).
+POLICY_VENV := policies/venv
 STACK  ?= dev
 BASE   ?= origin/main
 # Self-managed state by default: no Pulumi Cloud account needed. Override with e.g. s3://bucket/prefix.
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: venv plan test lint typecheck unit policy-check plan-diff bench preview up check-cli clean
+.PHONY: venv policy-venv plan test lint typecheck unit policy-check plan-diff bench preview up check-cli clean
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+# The CLI runs a local policy pack from its virtualenv but never creates it: only a published pack gets its
+# dependencies installed (pulumi pkg/engine/update.go LoadLocalPolicyPackAnalyzers loads the pack as it is;
+# pkg/backend/httpstate/policypack.go installRequiredPolicy installs; read at v3.259.0, we pin 3.272). So preview and
+# up create it first.
+policy-venv: $(POLICY_VENV)/.installed
+
+$(POLICY_VENV)/.installed: policies/requirements.txt constraints.txt
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/pip install --quiet --disable-pip-version-check -r policies/requirements.txt -c constraints.txt
 	touch $@
 
 ## plan: the planned resources of STACK under the mock engine (JSON=file also writes the inventory)
@@ -52,15 +65,15 @@ check-cli:
 	@test -n "$$PULUMI_CONFIG_PASSPHRASE$$PULUMI_CONFIG_PASSPHRASE_FILE" || { echo "Set PULUMI_CONFIG_PASSPHRASE (or _FILE): the self-managed backend encrypts secrets with it"; exit 2; }
 
 ## preview / up: the real Pulumi commands (CLI, cluster and credentials needed), with the policy pack
-preview: venv check-cli
+preview: check-cli venv policy-venv
 	pulumi login $(PULUMI_BACKEND_URL)
 	pulumi stack select --create $(STACK)
 	pulumi preview --diff --stack $(STACK) --policy-pack policies --policy-pack-config policies/config.$(STACK).json
 
-up: venv check-cli
+up: check-cli venv policy-venv
 	pulumi login $(PULUMI_BACKEND_URL)
 	pulumi stack select --create $(STACK)
 	pulumi up --stack $(STACK) --policy-pack policies --policy-pack-config policies/config.$(STACK).json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) $(POLICY_VENV) .pytest_cache .mypy_cache .ruff_cache build

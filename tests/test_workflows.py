@@ -1,10 +1,12 @@
 """The CI workflows: valid against GitHub's workflow schema (vendored in check-jsonschema, so offline) and wired
-as the review and release flow needs them: PR -> tests, policy checks, plan diff, preview -> merge -> up dev ->
-approval -> up prod.
+as the review and release flow needs them: PR -> tests, policy checks, plan diff, prod preview -> merge -> approval
+-> up prod; dev (a local kind stack) is brought up by the kind integration job. Every Pulumi run can really run:
+the policy pack's virtualenv exists first, a missing stack is created, and the runner reaches the stack's cluster.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -138,21 +140,19 @@ def test_the_plan_diff_of_each_stack_is_a_sticky_comment_of_its_own(pull_request
     assert SAME_REPOSITORY in comment["if"]  # fork PRs have a read-only token
 
 
-def test_the_preview_runs_for_both_stacks_but_never_for_forks(pull_request):
+def test_the_preview_runs_for_prod_but_never_for_forks(pull_request):
     job = _job_running(pull_request, "pulumi/actions", "preview")
     assert job["if"] == SAME_REPOSITORY
-    assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["dev", "prod"]
-    assert "matrix.stack" in job["concurrency"]["group"]
+    assert "prod" in job["concurrency"]["group"]
     options = _step_using(job, "pulumi/actions")["with"]
-    assert options["stack-name"] == "${{ matrix.stack }}"
+    assert options["stack-name"] == "prod"
     assert options["cloud-url"] == "${{ secrets.PULUMI_BACKEND_URL }}"
     assert (options["comment-on-pr"], options["diff"], options["policyPacks"]) == (True, True, "policies")
-    for entry in job["strategy"]["matrix"]["include"]:
-        assert (PROJECT_DIR / options["policyPackConfigs"].replace("${{ matrix.stack }}", entry["stack"])).is_file()
+    assert (PROJECT_DIR / options["policyPackConfigs"]).is_file()
     assert job["env"]["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
 
 
-def test_main_deploys_dev_then_prod_behind_the_production_environment(deploy):
+def test_main_deploys_prod_behind_the_production_environment_without_waiting_on_dev(deploy):
     assert deploy["on"]["push"]["branches"] == ["main"]
     deployments = {}
     for job_id, caller, job, inputs in _expanded_jobs(deploy):
@@ -162,19 +162,113 @@ def test_main_deploys_dev_then_prod_behind_the_production_environment(deploy):
         assert "inputs.stack" in job["concurrency"]["group"] and job["concurrency"]["cancel-in-progress"] is False
         deployments[_resolve(up["stack-name"], inputs)] = (job_id, _resolve(job.get("environment"), inputs), caller)
 
-    assert set(deployments) == {"dev", "prod"}
-    dev_job, dev_environment, _ = deployments["dev"]
+    assert set(deployments) == {"prod"}  # dev is the kind job's (test_no_workflow_deploys_a_stack_...)
     _, prod_environment, prod_caller = deployments["prod"]
     assert prod_environment == "production"
-    assert dev_environment != "production"
-    assert dev_job in _needs(prod_caller)
+    assert _needs(prod_caller) == []
+
+
+# --- The Pulumi CLI in CI: stacks, policy pack, runners ----------------------------------------------------------
+
+
+def _pulumi_runs() -> Iterator[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """(workflow file, job, pulumi/actions step, caller inputs) for every step that runs a Pulumi command; reusable
+    workflows are seen through their callers, with the inputs they get."""
+    for path in WORKFLOW_FILES:
+        workflow = _load(path)
+        if set(workflow["on"]) == {"workflow_call"}:
+            continue
+        for _, _, job, inputs in _expanded_jobs(workflow):
+            for step in _steps(job):
+                if step.get("uses", "").startswith("pulumi/actions@") and "command" in step.get("with", {}):
+                    yield path.name, job, step, inputs
+
+
+def _runner_labels(job: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
+    runs_on = job["runs-on"]
+    if isinstance(runs_on, str) and runs_on.startswith("${{ fromJSON(inputs."):
+        return list(json.loads(inputs[runs_on.split("inputs.")[1].split(")")[0]]))
+    return [runs_on] if isinstance(runs_on, str) else list(runs_on)
+
+
+def _sdk_version() -> str:
+    [pin] = [
+        line for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines() if line.startswith("pulumi==")
+    ]
+    return pin.split("==")[1]
+
+
+def test_pulumi_runs_are_found():
+    assert {(name, step["with"]["command"]) for name, _, step, _ in _pulumi_runs()} == {
+        ("pull-request.yml", "preview"),
+        ("deploy.yml", "up"),
+    }
+
+
+def test_every_pulumi_run_creates_a_missing_stack_with_the_cli_of_the_pinned_sdk():
+    # pulumi/actions v7.0.0 action.yml: `upsert` "Create the stack if it currently does not exist", default 'false'
+    # (src/main.ts: LocalWorkspace.createOrSelectStack only with upsert, selectStack otherwise).
+    for name, _, step, _ in _pulumi_runs():
+        assert step["with"]["upsert"] is True, name
+        assert step["with"]["pulumi-version"] == _sdk_version(), name
+    for path in WORKFLOW_FILES:
+        for job in _load(path)["jobs"].values():
+            for step in _steps(job):
+                if step.get("uses", "").startswith("pulumi/actions@"):
+                    assert step["with"]["pulumi-version"] == _sdk_version(), path.name
+
+
+def test_the_policy_venv_is_created_before_every_pulumi_run():
+    for name, job, step, _ in _pulumi_runs():
+        assert step["with"]["policyPacks"] == "policies", name
+        steps = _steps(job)
+        [venv] = [i for i, s in enumerate(steps) if s.get("run", "").strip() == "make policy-venv"]
+        assert venv < steps.index(step), name
+
+
+def test_no_workflow_deploys_a_stack_its_runner_cannot_reach():
+    for name, job, step, inputs in _pulumi_runs():
+        stack = _resolve(step["with"]["stack-name"], inputs)
+        host = load_stack_config(stack)["matih-minio:minioEndpoint"].rsplit(":", 1)[0]
+        labels = _runner_labels(job, inputs)
+        # A laptop-local endpoint (dev on kind) is reached by no CI runner but the kind job's own cluster.
+        assert host not in {"localhost", "127.0.0.1"}, (name, stack)
+        if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+            assert "self-hosted" in labels, (name, stack, labels)  # a runner inside the cluster
+
+
+def test_the_pr_preview_runs_where_the_prod_deploy_runs(pull_request, deploy):
+    preview = _job_running(pull_request, "pulumi/actions", "preview")
+    [(_, _, up, inputs)] = list(_expanded_jobs(deploy))
+    assert _runner_labels(preview, {}) == _runner_labels(up, inputs)
 
 
 def test_the_integration_test_runs_on_a_kind_cluster_the_dev_stack_can_reach():
-    [job] = _load(WORKFLOWS / "integration.yml")["jobs"].values()
-    cluster = _step_using(job, "helm/kind-action")["with"]["cluster_name"]
-    assert f"kind-{cluster}" == load_stack_config("dev")["matih-minio:kubernetes"]["context"]
-    _step_using(job, "pulumi/actions")  # installs the CLI
+    integration = _load(WORKFLOWS / "integration.yml")
+    assert integration["on"]["push"]["branches"] == ["main"]  # dev's deploy: every merge
+    [job] = integration["jobs"].values()
+    kind = _step_using(job, "helm/kind-action")["with"]
+    # helm/kind-action v1.10.0 action.yml: `config` is the kind config file; kind.sh passes --name=<cluster_name>,
+    # which overrides the config's name, so both must say the same.
+    assert kind["config"] == "kind/cluster.yaml"
+    assert f"kind-{kind['cluster_name']}" == load_stack_config("dev")["matih-minio:kubernetes"]["context"]
+    installer = _step_using(job, "pulumi/actions")
+    assert "command" not in installer.get("with", {})  # installs the CLI; `make up` runs it
     [run] = [s for s in _steps(job) if "pytest" in s.get("run", "")]
     assert "-m integration" in run["run"]
     assert run["env"]["MATIH_REQUIRE_INTEGRATION"] == "1"
+
+
+def test_the_kind_config_matches_the_workflow_and_the_dev_endpoint():
+    config_file = PROJECT_DIR / "kind" / "cluster.yaml"
+    if not config_file.exists():
+        pytest.skip("kind/cluster.yaml is not in this tree yet (the cluster part commits it)")
+    config = yaml.safe_load(config_file.read_text())
+    [job] = _load(WORKFLOWS / "integration.yml")["jobs"].values()
+    assert config["name"] == _step_using(job, "helm/kind-action")["with"]["cluster_name"]
+    host, port = load_stack_config("dev")["matih-minio:minioEndpoint"].rsplit(":", 1)
+    mappings = [m for node in config["nodes"] for m in node.get("extraPortMappings", [])]
+    assert any(
+        m["hostPort"] == int(port) and m.get("listenAddress", "0.0.0.0") in {"127.0.0.1", "0.0.0.0"} for m in mappings
+    ), mappings
+    assert host == "localhost"

@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 
+from tools.cli import reports_errors
 from tools.engine import run_stack
 
 
@@ -23,6 +24,7 @@ def measure(stack: str, count: int) -> tuple[int, float]:
     return len(inventory.resources), time.perf_counter() - started
 
 
+@reports_errors("bench")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", default="prod")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tools.cli import reports_errors
 from tools.engine import Inventory, ResourceRecord, run_stack
 
 
@@ -127,6 +128,7 @@ def render_figures(outputs: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@reports_errors("plan")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", default="dev")

@@ -12,7 +12,7 @@ access, and last the per-resource details, which are dropped whole from the bott
 GitHub's limit (`--full-output` keeps them all). Secret values are never shown: changes inside a masked value are
 found by the runner's keyed digests and shown per key.
 
-Exit status: 0, or 1 when this branch's program fails, 2 for a usage or git problem, 3 (EXIT_REFUSED) when the
+Exit status: 0; 2 when this branch's program fails or for a usage or git problem; 3 (EXIT_REFUSED) when the
 change holds a refused change. The diff (`diff_inventories`) and its rendering (`render_report`) are pure functions
 of two `Inventory` objects; git and the child processes are confined to the bottom of this module.
 """
@@ -36,11 +36,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess
+from tools.cli import USAGE_ERROR, reports_errors
 from tools.engine import (
     PROJECT_DIR,
     SECRET_DIGEST_KEY_ENV,
     Inventory,
-    ProgramError,
     ResourceRecord,
     available_stacks,
     run_stack,
@@ -417,7 +417,7 @@ class Report:
 
     @property
     def exit_status(self) -> int:
-        return 1 if not self.ok else EXIT_REFUSED if self.refused else 0
+        return USAGE_ERROR if not self.ok else EXIT_REFUSED if self.refused else 0
 
 
 def _shorten_urns(value: Any) -> Any:
@@ -727,16 +727,17 @@ def export_tree(ref: str, destination: Path, project_dir: Path = PROJECT_DIR) ->
     return destination / prefix, _git_text("rev-parse", "--short", commit, cwd=project_dir)
 
 
-def write_inventory(stack: str, project_dir: str, output: str) -> None:
-    """Child-process entry point: run one tree's program with this tree's engine and write the inventory JSON."""
-    try:
-        inventory = run_stack(stack, project_dir=Path(project_dir))
-    except ProgramError as error:
-        sys.exit(str(error))
+@reports_errors("plan_diff")
+def write_inventory(argv: list[str] | None = None) -> int:
+    """Child-process entry point (`stack project_dir output`): run one tree's program with this tree's engine and
+    write the inventory JSON; a stack-file or program error is one clean message on stderr, which the parent shows."""
+    stack, project_dir, output = argv if argv is not None else sys.argv[1:]
+    inventory = run_stack(stack, project_dir=Path(project_dir))
     Path(output).write_text(json.dumps(inventory.to_json()))
+    return 0
 
 
-_CHILD = "import sys; from tools.plan_diff import write_inventory; write_inventory(*sys.argv[1:])"
+_CHILD = "import sys; from tools.plan_diff import write_inventory; sys.exit(write_inventory())"
 
 
 def run_side(stack: str, project_dir: Path, digest_key: str) -> Side:
@@ -776,6 +777,7 @@ def plan_diff(base_ref: str, stack: str, project_dir: Path = PROJECT_DIR) -> Rep
     return render_report(Context(stack, label), *sides)
 
 
+@reports_errors("plan_diff", PlanDiffError)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_diff", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="git ref to compare with, e.g. origin/main")
@@ -785,11 +787,7 @@ def main(argv: list[str] | None = None) -> int:
         "--full-output", type=Path, help="also write the whole diff here (the comment drops details to fit)"
     )
     args = parser.parse_args(argv)
-    try:
-        report = plan_diff(args.base, args.stack)
-    except PlanDiffError as error:
-        print(f"plan_diff: {error}", file=sys.stderr)
-        return 2
+    report = plan_diff(args.base, args.stack)
     if args.output:
         args.output.write_text(report.markdown)
     else:

@@ -40,6 +40,7 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from policies.matih_policies import POLICIES, STACK
+from tools.cli import reports_errors
 from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, run_stack
 
 POLICY_CONFIG_DIR = PROJECT_DIR / "policies"
@@ -54,6 +55,27 @@ JSON_SCHEMA_TYPES: dict[str, tuple[type, ...]] = {
 
 class PolicyConfigError(ValueError):
     """A policy-pack config file the engine would reject."""
+
+
+class PlanFileError(ValueError):
+    """A saved plan that is not an inventory JSON."""
+
+
+def read_json(path: Path, error: type[ValueError]) -> Any:
+    """A JSON file's content; an unreadable or malformed file raises `error` naming the file (and line)."""
+    try:
+        return json.loads(path.read_text())
+    except OSError as problem:
+        raise error(f"{path}: {problem.strerror}") from None
+    except json.JSONDecodeError as problem:
+        raise error(f"{path}:{problem.lineno}:{problem.colno}: invalid JSON: {problem.msg}") from None
+
+
+def load_plan(path: Path) -> Inventory:
+    try:
+        return Inventory.from_json(read_json(path, PlanFileError))
+    except (KeyError, TypeError, AttributeError) as problem:
+        raise PlanFileError(f"{path}: not an inventory JSON written by Inventory.to_json() ({problem!r})") from None
 
 
 @dataclass(frozen=True)
@@ -111,7 +133,7 @@ def load_pack_config(stack: str, config_dir: Path = POLICY_CONFIG_DIR) -> PackCo
     if not path.exists():
         # Without a file every production rule would silently be off, so a missing file is an error.
         raise PolicyConfigError(f"no policy config {path}; create it (e.g. from config.dev.json)")
-    return parse_pack_config(json.loads(path.read_text()))
+    return parse_pack_config(read_json(path, PolicyConfigError))
 
 
 @dataclass(frozen=True)
@@ -257,6 +279,7 @@ def format_violation(violation: Violation) -> str:
     )
 
 
+@reports_errors("policy_check", PolicyConfigError, PlanFileError)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     source = parser.add_mutually_exclusive_group(required=True)
@@ -265,15 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="policy config file (default: policies/config.<stack>.json)")
     args = parser.parse_args(argv)
 
-    try:
-        inventory = Inventory.from_json(json.loads(args.plan.read_text())) if args.plan else run_stack(args.stack)
-        config = (
-            parse_pack_config(json.loads(args.config.read_text())) if args.config else load_pack_config(inventory.stack)
-        )
-    except (OSError, ValueError, KeyError) as error:
-        print(f"policy check: {error}", file=sys.stderr)
-        return 2
-
+    inventory = load_plan(args.plan) if args.plan else run_stack(args.stack)
+    config = (
+        parse_pack_config(read_json(args.config, PolicyConfigError))
+        if args.config
+        else load_pack_config(inventory.stack)
+    )
     violations = check_inventory(inventory, config)
     for violation in violations:
         print(format_violation(violation))

@@ -1,27 +1,34 @@
-"""Round trip on a throwaway kind cluster: `pulumi up` the dev stack, use its generated credentials, `pulumi destroy`.
+"""The README's dev path on a real kind cluster, step by step, with nothing added for the test:
 
-Needs the Pulumi CLI, kubectl, docker and a kind cluster reachable through the dev stack's kubeconfig context
-(`kind-matih`, i.e. `kind create cluster --name matih`). Everything else belongs to the test and is removed after it:
-a copy of the project, a local state backend in a temp dir, the services' namespaces. A missing prerequisite skips
-the tests, or fails them when MATIH_REQUIRE_INTEGRATION=1 (CI, where a silent skip would hide a broken setup).
+    kind create cluster --config kind/cluster.yaml   # the workflow (helm/kind-action) or you
+    export PULUMI_BACKEND_URL=file://<dir> PULUMI_CONFIG_PASSPHRASE=<passphrase>
+    make up STACK=dev
+    # write and read an object as a tenant's service, with the credentials from its Kubernetes Secret,
+    # at the stack's minioEndpoint (localhost:30900: kind maps MinIO's NodePort there)
+    pulumi destroy --stack dev
 
-    kind create cluster --name matih && make venv && .venv/bin/pytest -m integration tests/integration -v
+No port-forward, no config change: the stack file is used as committed (the dev stack creates the services'
+namespaces itself). The project is copied to a temp dir only because `pulumi stack init` writes the passphrase's
+salt into Pulumi.dev.yaml, and the state lives in a temp dir. PULUMI_SKIP_CONFIRMATIONS stands in for the "yes" a
+person types at `pulumi up`/`destroy`'s prompt (there is no terminal here).
+
+Needs the Pulumi CLI, kubectl, make and the kind cluster (context kind-matih). A missing prerequisite skips the
+tests, or fails them when MATIH_REQUIRE_INTEGRATION=1 (CI, where a silent skip would hide a broken setup).
+
+    kind create cluster --config kind/cluster.yaml && make venv && .venv/bin/pytest -m integration tests/integration -v
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import shutil
 import subprocess
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -33,14 +40,13 @@ pytestmark = pytest.mark.integration
 STACK = "dev"
 CONFIG = load_stack_config(STACK)
 KUBE_CONTEXT: str = CONFIG["matih-minio:kubernetes"]["context"]
-NAMESPACE: str = CONFIG["matih-minio:namespace"]
-SERVICE: str = CONFIG["matih-minio:releaseName"]  # the chart's S3 Service is named after the release
-LOCAL_PORT = 19000
+ENDPOINT: str = CONFIG["matih-minio:minioEndpoint"]  # where the stack's own MinIO provider reaches MinIO, too
 TENANT, OTHER_TENANT = "acme-corp", "globex"
 PAYLOAD = b"written by the kind round trip"
+UP_TIMEOUT_SECONDS = 30 * 60
 
 
-# --- Prerequisites and cluster helpers -------------------------------------------------------------------------------
+# --- Prerequisites and the README's commands -------------------------------------------------------------------------
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -63,60 +69,21 @@ def _cluster_reachable() -> bool:
         return False
 
 
-def _prepare_node() -> str:
-    """The kind node's name; its local-volume directory is created (kind nodes are containers named after nodes)."""
-    node = _kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout.strip()
-    host_path = CONFIG["matih-minio:storage"]["hostPath"]  # standalone, one drive: the volume is the path itself
-    subprocess.run(["docker", "exec", node, "mkdir", "-p", host_path], check=True, capture_output=True)
-    return node
-
-
-@contextlib.contextmanager
-def _service_namespaces() -> Iterator[None]:
-    """The namespaces the services' Secrets go to (owned by the platform, not by this stack) for the test's span."""
-    existing = set(_kubectl("get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}").stdout.split())
-    created = sorted(set(CONFIG["matih-minio:services"].values()) - existing)
-    for namespace in created:
-        _kubectl("create", "namespace", namespace)
-    try:
-        yield
-    finally:
-        for namespace in created:
-            _kubectl("delete", "namespace", namespace, "--wait=false", check=False)
-
-
-@contextlib.contextmanager
-def _port_forward(local_port: int, remote_port: int) -> Iterator[str]:
-    """Keep `kubectl port-forward` to MinIO up for the block, restarting it: MinIO only appears during `up`."""
-    stop = threading.Event()
-    command = ["kubectl", "--context", KUBE_CONTEXT, "-n", NAMESPACE, "port-forward"]
-    command += [f"svc/{SERVICE}", f"{local_port}:{remote_port}"]
-
-    def keep_forwarding() -> None:
-        while not stop.is_set():
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            while process.poll() is None and not stop.is_set():
-                stop.wait(1)
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
-            stop.wait(1)
-
-    thread = threading.Thread(target=keep_forwarding, name="minio-port-forward", daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{local_port}"
-    finally:
-        stop.set()
-        thread.join(timeout=15)
-
-
 def _project_copy(destination: Path) -> Path:
-    """The project without its state; `pulumi config set` writes to the copy's stack file, not to ours."""
-    ignore = shutil.ignore_patterns(".git", ".venv", ".pulumi-state", "__pycache__", ".*_cache", "build", "tests")
+    """The project as committed, modification times kept (so make sees the linked virtualenvs as up to date)."""
+    ignore = shutil.ignore_patterns(".git", ".venv", "venv", ".pulumi-state", "__pycache__", ".*_cache", "build")
     shutil.copytree(PROJECT_DIR, destination, ignore=ignore)
-    (destination / ".venv").symlink_to(PROJECT_DIR / ".venv")  # Pulumi.yaml: virtualenv: .venv
+    for venv in (".venv", "policies/venv"):
+        if (PROJECT_DIR / venv).exists():
+            (destination / venv).symlink_to((PROJECT_DIR / venv).resolve())
     return destination
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = UP_TIMEOUT_SECONDS) -> str:
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    print(result.stdout, result.stderr)  # pytest shows it when a test fails
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
 
 
 # --- The deployed stack and the services' view of it -----------------------------------------------------------------
@@ -180,38 +147,33 @@ def _assert_denied(call: Callable[[], object]) -> None:
 
 
 @pytest.fixture(scope="module")
-def automation() -> ModuleType:
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     _require(
         shutil.which("pulumi") is not None, "the Pulumi CLI is not installed: https://www.pulumi.com/docs/install/"
     )
-    _require(all(shutil.which(tool) for tool in ("kubectl", "docker")), "kubectl and docker (for kind) are needed")
-    _require(_cluster_reachable(), f"no cluster behind context {KUBE_CONTEXT!r} (kind create cluster --name matih)")
+    _require(all(shutil.which(tool) for tool in ("kubectl", "make")), "kubectl and make are needed")
+    _require(
+        _cluster_reachable(),
+        f"no cluster behind context {KUBE_CONTEXT!r} (kind create cluster --config kind/cluster.yaml)",
+    )
     pytest.importorskip("boto3")
-    return pytest.importorskip("pulumi.automation")
 
-
-@pytest.fixture(scope="module")
-def deployed(automation: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     root = tmp_path_factory.mktemp("kind-roundtrip")
     (root / "state").mkdir()
     env = {
+        **os.environ,
         "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
         "PULUMI_CONFIG_PASSPHRASE": uuid.uuid4().hex,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_SKIP_CONFIRMATIONS": "true",
     }
-    work_dir = _project_copy(root / "project")
-    stack = automation.create_or_select_stack(
-        STACK, work_dir=str(work_dir), opts=automation.LocalWorkspaceOptions(env_vars=env)
-    )
-    stack.set_config("matih-minio:storage.nodes[0]", automation.ConfigValue(_prepare_node()), path=True)
-    with _service_namespaces(), _port_forward(LOCAL_PORT, 9000) as endpoint:
-        # Pulumi runs outside the cluster: the MinIO provider goes through the port-forward.
-        stack.set_config("matih-minio:minioEndpoint", automation.ConfigValue(endpoint))
-        try:
-            result = stack.up(color="never", on_output=print)
-            yield Deployment(result.outputs["tenants"].value, endpoint)
-        finally:
-            stack.destroy(color="never", on_output=print, remove=True)
+    project = _project_copy(root / "project")
+    try:
+        _run(["make", "up", f"STACK={STACK}"], project, env)
+        tenants = json.loads(_run(["pulumi", "stack", "output", "tenants", "--json", "--stack", STACK], project, env))
+        yield Deployment(tenants, ENDPOINT)
+    finally:
+        _run(["pulumi", "destroy", "--stack", STACK, "--yes"], project, env)
 
 
 # --- What the real MinIO enforces ------------------------------------------------------------------------------------

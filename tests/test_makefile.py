@@ -1,0 +1,124 @@
+"""`make preview` and `make up` create the policy pack's virtualenv before the CLI needs it, and only when missing.
+
+The Pulumi CLI runs a local Python pack from the virtualenv PulumiPolicy.yaml names and never creates it. The
+targets run for real here, in a temporary copy of the Makefile and requirement files, with stand-ins on PATH that
+record what they are asked to do: a `python` whose `-m venv` makes a venv whose `pip` only records, a `pulumi` and a
+`kubectl`. Fast and offline; what pip really installs is pinned by policies/requirements.txt and constraints.txt.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools.engine import PROJECT_DIR
+
+POLICY_REQUIREMENTS = "policies/requirements.txt"
+
+RECORDING_PIP = """#!/bin/sh
+echo "{venv}/bin/pip $*" >> "$COMMAND_LOG"
+"""
+
+FAKE_PYTHON = """#!{python}
+import os, pathlib, sys
+with open(os.environ["COMMAND_LOG"], "a") as log:
+    log.write("python " + " ".join(sys.argv[1:]) + "\\n")
+if sys.argv[1:3] == ["-m", "venv"]:
+    pip = pathlib.Path(sys.argv[3], "bin", "pip")
+    pip.parent.mkdir(parents=True, exist_ok=True)
+    pip.write_text({recording_pip!r}.replace("{{venv}}", sys.argv[3]))
+    pip.chmod(0o755)
+"""
+
+RECORDING_TOOL = """#!/bin/sh
+echo "$(basename "$0") $*" >> "$COMMAND_LOG"
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt", POLICY_REQUIREMENTS):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_DIR / name, tmp_path / name)
+    fake_bin = tmp_path / "fake-bin"
+    fake_bin.mkdir()
+    (fake_bin / "python").write_text(FAKE_PYTHON.format(python=sys.executable, recording_pip=RECORDING_PIP))
+    for tool in ("pulumi", "kubectl"):
+        (fake_bin / tool).write_text(RECORDING_TOOL)
+    for script in fake_bin.iterdir():
+        script.chmod(0o755)
+    return tmp_path
+
+
+def make(workspace: Path, target: str) -> list[str]:
+    """Run `make <target> STACK=dev` with the stand-ins; the commands they received, in order."""
+    log = workspace / "commands.log"
+    log.write_text("")
+    env = {
+        "PATH": f"{workspace / 'fake-bin'}{os.pathsep}{os.environ['PATH']}",
+        "COMMAND_LOG": str(log),
+        "PULUMI_CONFIG_PASSPHRASE": "not-a-real-passphrase",
+        "HOME": str(workspace),
+    }
+    command = ["make", "--no-print-directory", target, "STACK=dev", f"PYTHON={workspace / 'fake-bin' / 'python'}"]
+    result = subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return log.read_text().splitlines()
+
+
+def _index(commands: list[str], *words: str) -> int:
+    [index] = [i for i, command in enumerate(commands) if all(word in command.split() for word in words)]
+    return index
+
+
+def test_policy_pack_virtualenv_is_the_one_pulumi_policy_yaml_names():
+    pack = yaml.safe_load((PROJECT_DIR / "policies" / "PulumiPolicy.yaml").read_text())
+    assert pack["runtime"]["options"]["virtualenv"] == "venv"  # relative to the pack: policies/venv
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert "POLICY_VENV := policies/venv" in makefile.splitlines()
+
+
+@pytest.mark.parametrize("target", ["preview", "up"])
+def test_the_policy_venv_is_created_from_pinned_requirements_before_the_cli_runs(workspace, target):
+    commands = make(workspace, target)
+
+    created = _index(commands, "-m", "venv", "policies/venv")
+    installed = _index(commands, "policies/venv/bin/pip", "install", "-r", POLICY_REQUIREMENTS)
+    assert "-c constraints.txt" in commands[installed]
+    pulumi = _index(commands, "pulumi", target)
+    assert created < installed < pulumi
+    assert "--policy-pack policies" in commands[pulumi]
+
+
+def test_an_existing_policy_venv_is_reused_and_rebuilt_when_its_requirements_change(workspace):
+    make(workspace, "preview")
+
+    again = make(workspace, "preview")
+    assert not [c for c in again if "policies/venv" in c], "the stamp file keeps an installed venv"
+
+    requirements = workspace / POLICY_REQUIREMENTS
+    later = (workspace / "policies" / "venv" / ".installed").stat().st_mtime + 10
+    os.utime(requirements, (later, later))
+    changed = make(workspace, "preview")
+    assert [c for c in changed if c.startswith("policies/venv/bin/pip install") and POLICY_REQUIREMENTS in c]
+
+
+def test_the_pinned_policy_requirements_match_the_constraints():
+    constraints = dict(
+        line.lower().replace("_", "-").split("==")
+        for line in (PROJECT_DIR / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    )
+    requirements = [
+        line.split("==")
+        for line in (PROJECT_DIR / POLICY_REQUIREMENTS).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for name, version in requirements:
+        assert constraints[name.lower().replace("_", "-")] == version
