@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import os
 import runpy
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks
 from pulumi.runtime import settings as runtime_settings
@@ -29,31 +27,34 @@ from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _spec
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.fidelity import (
+    StackFileError,
+    apply_project_config,
+    cli_config_text,
+    contains_secure,
+    load_cli_yaml,
+    load_project,
+    namespace_stack_keys,
+)
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_MASK = "[secret]"
 
 
 def project_name(project_dir: Path = PROJECT_DIR) -> str:
-    return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
-
-
-class StackFileError(ValueError):
-    """A project or stack file the Pulumi CLI would refuse before running the program (unknown stack, YAML syntax,
-    CLI config rules). The message names the file and, where there is one, the line."""
+    return load_project(project_dir).name
 
 
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """The `config:` block of Pulumi.<stack>.yaml, as YAML values."""
+    """The `config:` block of Pulumi.<stack>.yaml as the CLI reads it: YAML values, keys `<namespace>:<name>`."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise StackFileError(f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}")
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path.name
-        raise StackFileError(f"{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
-    return dict(document.get("config") or {})
+        raise StackFileError([f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}"])
+    document = load_cli_yaml(path) or {}
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config or {}, dict):
+        raise StackFileError([f"{path.name}: config: must be a map of configuration keys"])
+    return namespace_stack_keys(project_name(project_dir), config or {}, path.name)
 
 
 def project_config_values(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
@@ -68,17 +69,8 @@ def available_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
 
 def _engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     """What the CLI would hand the program: strings, structured values as JSON, secure values as dummies."""
-    values: dict[str, str] = {}
-    secret_keys: list[str] = []
-    for key, value in config.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key] = "mock-secure-value"
-            secret_keys.append(key)
-        elif isinstance(value, str):
-            values[key] = value
-        else:
-            values[key] = json.dumps(value)
-    return values, secret_keys
+    values = {key: cli_config_text(value, lambda _ciphertext: "mock-secure-value") for key, value in config.items()}
+    return values, sorted(key for key, value in config.items() if contains_secure(value))
 
 
 def _mask(value: Any) -> Any:
@@ -290,9 +282,11 @@ def run_stack(
     """Run `__main__.py` for a stack under mocks.
 
     `config` replaces the stack file's config block; `config_overrides` (short keys like "tenants" or full
-    keys like "matih-minio:tenants") are applied on top. Errors of the program propagate.
+    keys like "matih-minio:tenants") are applied on top. What the CLI would refuse raises StackFileError before
+    the program runs; errors of the program raise ProgramError.
     """
-    project = project_name(project_dir)
+    project_file = load_project(project_dir)
+    project = project_file.name
     stack_config = dict(config if config is not None else load_stack_config(stack, project_dir))
     for key, value in (config_overrides or {}).items():
         full_key = key if ":" in key else f"{project}:{key}"
@@ -300,6 +294,8 @@ def run_stack(
             stack_config.pop(full_key, None)
         else:
             stack_config[full_key] = value
+    # Pulumi.yaml's declarations apply to whatever config the run gets, as `pulumi preview` applies them.
+    stack_config = apply_project_config(stack, project_file, stack_config, f"Pulumi.{stack}.yaml")
     values, secret_keys = _engine_config(stack_config)
 
     monitor = _RecordingMonitor(_Mocks(_existing_secret_keys(stack_config, project)))
