@@ -29,7 +29,9 @@ from pulumi.runtime.sync_await import _sync_await
 
 from tools.fidelity import (
     StackFileError,
+    Violation,
     apply_project_config,
+    check_registration,
     cli_config_text,
     contains_secure,
     load_cli_yaml,
@@ -179,13 +181,28 @@ class ProgramError(RuntimeError):
         self.inventory = inventory
 
 
+class ProviderCheckError(ProgramError):
+    """Inputs the real providers would refuse (tools/fidelity.py); `violations` lists each with its rule and source."""
+
+    def __init__(self, violations: list[Violation], inventory: Inventory):
+        lines = "\n".join(f"  - {v}" for v in violations)
+        count = f"{len(violations)} input{'s' if len(violations) > 1 else ''}"
+        super().__init__(f"{count} the real providers would refuse:\n{lines}", inventory)
+        self.violations = violations
+
+
 class _Mocks(pulumi.runtime.Mocks):
-    """Provider behaviour: echo inputs, add the computed outputs the program reads, keep secrets secret."""
+    """Provider behaviour: refuse what the real provider refuses, echo inputs, add the computed outputs the program
+    reads, keep secrets secret."""
 
     def __init__(self, existing_secret_data: dict[str, str]):
         self.existing_secret_data = existing_secret_data
+        self.violations: list[Violation] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.resource_id:
+            # A read (Secret.get) sends only the id of an existing object: there are no inputs to check.
+            self.violations.extend(check_registration(args.typ, args.name, args.inputs))
         state = dict(args.inputs)
         token = args.typ
         if token == "random:index/randomPassword:RandomPassword":
@@ -298,7 +315,8 @@ def run_stack(
     stack_config = apply_project_config(stack, project_file, stack_config, f"Pulumi.{stack}.yaml")
     values, secret_keys = _engine_config(stack_config)
 
-    monitor = _RecordingMonitor(_Mocks(_existing_secret_keys(stack_config, project)))
+    behaviour = _Mocks(_existing_secret_keys(stack_config, project))
+    monitor = _RecordingMonitor(behaviour)
     diagnostics = _DiagnosticsHandler()
     runtime_settings.reset_options(project=project, stack=stack, preview=preview)
     pulumi.runtime.set_mocks(
@@ -339,6 +357,10 @@ def run_stack(
         outputs=monitor.stack_outputs,
         diagnostics=diagnostics.records,
     )
+    if behaviour.violations:
+        # The real engine stops at the first refused registration; all of them at once are easier to fix.
+        violations = sorted(behaviour.violations, key=lambda v: (v.resource_name, v.resource_type, v.path))
+        raise ProviderCheckError(violations, inventory) from failure
     if failure is not None:
         raise ProgramError(str(failure), inventory) from failure
     return inventory

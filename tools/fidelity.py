@@ -27,12 +27,18 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import kubernetes_validate
+import referencing
 import yaml
+from kubernetes_validate.utils import schema_contents
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 PULUMI_SOURCE = "pulumi/pulumi v3.259.0"
@@ -483,3 +489,545 @@ def apply_project_config(
     if problems:
         raise StackFileError(problems)
     return merged
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2-4. What the providers refuse, checked at every registration.
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One input a real provider would refuse."""
+
+    resource_type: str
+    resource_name: str
+    path: str
+    value: Any
+    rule: str
+    source: str
+
+    def __str__(self) -> str:
+        shown = self.value if isinstance(self.value, str) else json.dumps(self.value, default=str)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return f"{self.resource_type} '{self.resource_name}': {self.path} = {shown}: {self.rule} [{self.source}]"
+
+
+SECRET_SHOWN = "[secret]"
+_ABSENT = object()
+
+
+def _unwrap(value: Any) -> tuple[Any, bool]:
+    """An engine property value without its secret wrappers (and whether there was one)."""
+    if isinstance(value, dict):
+        if value.get(_special_sig_key) == _special_secret_sig:
+            return _unwrap(value.get("value"))[0], True
+        pairs = {k: _unwrap(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_unwrap(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def _wholly_known(value: Any) -> bool:
+    """terraform-plugin-sdk helper/schema/schema.go, isWhollyKnown: unknown values are not validated yet."""
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, dict):
+        return all(_wholly_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_wholly_known(v) for v in value)
+    return True
+
+
+# --- 2. pulumi-minio = terraform-provider-minio v1.20.1 --------------------------------------------------------
+
+TF_MINIO = "terraform-provider-minio v1.20.1"
+TF_SDK = "terraform-plugin-sdk/v2 helper/schema/schema.go"
+
+
+@dataclass(frozen=True)
+class TfField:
+    tf_name: str
+    type: str
+    required: bool
+    optional: bool
+    computed: bool
+    force_new: bool
+    max_items: int
+    conflicts_with: tuple[str, ...]
+    validate: tuple[Any, ...]
+    create: tuple[Any, ...]
+    block: Mapping[str, TfField] | None  # a nested block's fields by Pulumi name
+    element: str | None  # a list, set or map's element type
+
+    @property
+    def flattened(self) -> bool:
+        """A MaxItems=1 list block is one object in Pulumi (bridge-metadata.json of pulumi-minio: maxItemsOne)."""
+        return self.type == "TypeList" and self.max_items == 1
+
+
+@dataclass(frozen=True)
+class TfResource:
+    tf_name: str
+    token: str
+    source: str
+    fields: Mapping[str, TfField]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def pulumi_field_name(tf_name: str, raw: Mapping[str, Any]) -> str:
+    """The bridge's name for a Terraform field (pulumi-terraform-bridge, TerraformToPulumiNameV2): camelCase, and a
+    list or set that is not MaxItems=1 takes a plural name (`rule` -> `rules`; `users` stays)."""
+    name = _camel(tf_name)
+    if raw["Type"] in ("TypeList", "TypeSet") and raw.get("MaxItems") != 1 and not name.endswith("s"):
+        name += "s"
+    return name
+
+
+def pulumi_resource_token(tf_name: str) -> str:
+    """pulumi-minio provider/resources.go: tokens.SingleModule("minio_", "index", tokens.MakeStandard("minio"))."""
+    camel = _camel(tf_name.removeprefix("minio_"))
+    return f"minio:index/{camel}:{camel[:1].upper()}{camel[1:]}"
+
+
+def _tf_fields(raw_fields: Mapping[str, Any]) -> dict[str, TfField]:
+    fields = {}
+    for tf_name, raw in raw_fields.items():
+        elem = raw.get("Elem")
+        nested = isinstance(elem, dict) and not isinstance(elem.get("Type"), str)
+        fields[pulumi_field_name(tf_name, raw)] = TfField(
+            tf_name=tf_name,
+            type=raw["Type"],
+            required=bool(raw.get("Required")),
+            optional=bool(raw.get("Optional")),
+            computed=bool(raw.get("Computed")),
+            force_new=bool(raw.get("ForceNew")),
+            max_items=int(raw.get("MaxItems", 0)),
+            conflicts_with=tuple(raw.get("ConflictsWith", ())),
+            validate=tuple(raw.get("Validate", ())),
+            create=tuple(raw.get("Create", ())),
+            block=_tf_fields(elem) if nested else None,
+            element=None if nested else (elem or {}).get("Type", "TypeString"),
+        )
+    return fields
+
+
+@functools.cache
+def minio_schema() -> dict[str, TfResource]:
+    """The vendored schema by Pulumi type token; the provider's own configuration under `pulumi:providers:minio`."""
+    document = json.loads((SCHEMA_DIR / "tf-minio-v1.20.1.json").read_text())
+    resources = {
+        "pulumi:providers:minio": TfResource(
+            "provider",
+            "pulumi:providers:minio",
+            document["provider"]["source"],
+            _tf_fields(document["provider"]["fields"]),
+        )
+    }
+    for tf_name, raw in document["resources"].items():
+        token = pulumi_resource_token(tf_name)
+        resources[token] = TfResource(tf_name, token, raw["source"], _tf_fields(raw["fields"]))
+    return resources
+
+
+def force_new_fields(type_token: str) -> set[str]:
+    """Inputs of a pulumi-minio resource whose change replaces it (delete + create), as Pulumi paths: `bucket`,
+    `rules[].id` for a field of a list block's items, `versioningConfiguration.status` for a MaxItems=1 block."""
+
+    def walk(fields: Mapping[str, TfField], prefix: str) -> Iterator[str]:
+        for name, spec in fields.items():
+            path = f"{prefix}{name}"
+            if spec.force_new:
+                yield path
+            if spec.block is not None:
+                yield from walk(spec.block, f"{path}." if spec.flattened else f"{path}[].")
+
+    resource = minio_schema().get(type_token)
+    return set(walk(resource.fields, "")) if resource else set()
+
+
+def _ilm_expiration(value: str) -> bool:
+    """resource_minio_ilm_policy.go, parseILMExpiration: "DeleteMarker", fmt.Sscanf(s, "%dd") with a non-zero
+    result, or time.Parse("2006-01-02"); anything parsing to the zero Expiration is refused."""
+    if value == "DeleteMarker":
+        return True
+    days = re.match(r"\s*([+-]?[0-9]+)d", value)
+    if days and -(2**63) <= int(days.group(1)) < 2**63:
+        return int(days.group(1)) != 0
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return datetime.date.fromisoformat(value) != datetime.date(1, 1, 1)
+        except ValueError:
+            return False
+    return False
+
+
+def _policy_json(value: str) -> bool:
+    """resource_minio_iam_policy.go, validateIAMPolicyJSON: starts with "{" and is JSON (NormalizeJsonString)."""
+    if not value.startswith("{"):
+        return False
+    try:
+        json.loads(value, parse_constant=lambda constant: (_ for _ in ()).throw(ValueError(constant)))
+    except ValueError:
+        return False
+    return True
+
+
+_IAM_NAME = re.compile(r"[\w+=,.@:-]*", re.ASCII)
+_STATIC_USER_NAME = re.compile(r"[0-9A-Za-z=,.@\-_+]+")
+_LDAP_DN = re.compile(r"^(?:(CN=([^,]*)),)+(?:((?:(?:CN|OU)=[^,]+,?)+),)+((?:DC=[^,]+,?)+)$")
+_BUCKET_NAME_STRICT = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
+
+
+def _bucket_name_problem(name: str) -> str | None:
+    """minio-go pkg/s3utils/utils.go, checkBucketNameCommon(strict=true), as the MinIO server applies it."""
+    if not name.strip():
+        return "a bucket name cannot be empty"
+    if not 3 <= len(name) <= 63:
+        return "a bucket name has 3 to 63 characters"
+    if re.fullmatch(r"(\d+\.){3}\d+", name):
+        return "a bucket name cannot be an IP address"
+    if ".." in name or ".-" in name or "-." in name or not _BUCKET_NAME_STRICT.fullmatch(name):
+        return "a bucket name has lowercase letters, digits, '.' and '-' only, starting and ending alphanumeric"
+    return None
+
+
+# Each validator: (what it checks -> problem or None, its source). Names as in the vendored schema's "Validate"
+# and "Create" lists, which give the arguments.
+_VALIDATORS: dict[str, tuple[Callable[..., str | None], str]] = {
+    "StringLenBetween": (
+        lambda v, lo, hi: None if lo <= len(v.encode()) <= hi else f"length must be {lo} to {hi} bytes",
+        "terraform-plugin-sdk helper/validation, StringLenBetween",
+    ),
+    "StringInSlice": (
+        lambda v, allowed, _ignore_case: None if v in allowed else f"must be one of {', '.join(allowed)}",
+        "terraform-plugin-sdk helper/validation, StringInSlice",
+    ),
+    "validateILMExpiration": (
+        lambda v: None if _ilm_expiration(v) else 'must be a duration (5d), date (1970-01-01), or "DeleteMarker"',
+        f"{TF_MINIO} minio/resource_minio_ilm_policy.go, validateILMExpiration",
+    ),
+    "validateILMNoncurrentVersionExpiration": (
+        lambda v: None if v >= 1 else "noncurrent_version_expiration_days must be strictly positive",
+        f"{TF_MINIO} minio/resource_minio_ilm_policy.go, validateILMNoncurrentVersionExpiration",
+    ),
+    "validateIAMNamePolicy": (
+        lambda v: (
+            "at most 96 characters" if len(v) > 96 else None if _IAM_NAME.fullmatch(v) else "must match [\\w+=,.@:-]"
+        ),
+        f"{TF_MINIO} minio/resource_minio_iam_policy.go, validateIAMNamePolicy",
+    ),
+    "validateIAMPolicyJSON": (
+        lambda v: None if _policy_json(v) else "must be a JSON policy document starting with '{'",
+        f"{TF_MINIO} minio/resource_minio_iam_policy.go, validateIAMPolicyJSON",
+    ),
+    "validateMinioIamUserName": (
+        lambda v: (
+            None
+            if _STATIC_USER_NAME.fullmatch(v) or _LDAP_DN.match(v)
+            else "only alphanumerics and =,.@-_+ (or an LDAP DN)"
+        ),
+        f"{TF_MINIO} minio/resource_minio_iam_user.go, validateMinioIamUserName",
+    ),
+    "CheckValidBucketNameStrict": (
+        _bucket_name_problem,
+        "at create: MinIO RELEASE.2024-12-18T13-15-44Z cmd/erasure-server-pool.go MakeBucket "
+        "(s3utils.CheckValidBucketNameStrict); the provider's minioCreateBucket checks the laxer CheckValidBucketName",
+    ),
+    "OneOf": (
+        lambda v, allowed: None if v in allowed else f"must be one of {', '.join(allowed)}",
+        f"at create: {TF_MINIO} minio/resource_minio_s3_bucket.go, minioSetBucketACL ('unsupported ACL')",
+    ),
+}
+
+_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "TypeString": lambda v: isinstance(v, str),
+    "TypeBool": lambda v: isinstance(v, bool),
+    "TypeInt": lambda v: _is_go_int(v) or (isinstance(v, float) and v.is_integer()),
+    "TypeMap": lambda v: isinstance(v, dict),
+    "TypeList": lambda v: isinstance(v, list),
+    "TypeSet": lambda v: isinstance(v, list),
+}
+
+
+def _provider_value(spec: TfField, value: Any) -> Any:
+    """Provider configuration reaches the bridge as strings, non-strings JSON-encoded (`"false"`)."""
+    if spec.type != "TypeString" and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+@dataclass(frozen=True)
+class _Problem:
+    path: str
+    value: Any
+    rule: str
+    source: str
+
+
+def _check_block(
+    resource: TfResource, fields: Mapping[str, TfField], values: Mapping[str, Any], prefix: str
+) -> Iterator[_Problem]:
+    """terraform-plugin-sdk schemaMap.validate/validateObject for one object of inputs."""
+    top = not prefix
+    schema_source = f"{TF_MINIO} {resource.source}"
+    for name in values:
+        if name not in fields and not (top and resource.tf_name == "provider" and name == "version"):
+            yield _Problem(prefix + name, values[name], "no such argument", f"{TF_SDK} validateObject: {schema_source}")
+    for name, spec in fields.items():
+        path = prefix + name
+        value = values.get(name, _ABSENT)
+        if value is _ABSENT or value is None:
+            # pulumi-minio provider/resources.go SetAutonaming: a required top-level `name` is generated.
+            if spec.required and not (top and name == "name" and resource.tf_name != "provider"):
+                yield _Problem(path, None, "required argument missing", f"{TF_SDK} validate: {schema_source}")
+            continue
+        if not (spec.required or spec.optional):
+            yield _Problem(
+                path, value, "computed-only: this field cannot be set", f"{TF_SDK} validate: {schema_source}"
+            )
+            continue
+        if not _wholly_known(value):
+            continue
+        if resource.tf_name == "provider":
+            value = _provider_value(spec, value)
+        for other in spec.conflicts_with:
+            other_name = next(n for n, s in fields.items() if s.tf_name == other)
+            if values.get(other_name) is not None:
+                yield _Problem(path, value, f"conflicts with {other_name}", f"{TF_SDK} validateConflictingAttributes")
+        yield from _check_value(resource, spec, value, path)
+
+
+def _check_value(resource: TfResource, spec: TfField, value: Any, path: str) -> Iterator[_Problem]:
+    schema_source = f"{TF_MINIO} {resource.source}"
+    if spec.flattened and spec.block is not None:
+        if not isinstance(value, dict):
+            yield _Problem(path, value, "must be an object", schema_source)
+            return
+        yield from _check_block(resource, spec.block, value, f"{path}.")
+        return
+    if not _TYPE_CHECKS[spec.type](value):
+        yield _Problem(path, value, f"must be a {spec.type.removeprefix('Type').lower()}", schema_source)
+        return
+    if spec.max_items and len(value) > spec.max_items:
+        yield _Problem(path, value, f"at most {spec.max_items} items", f"{TF_SDK} validateList")
+    if spec.type in ("TypeList", "TypeSet"):
+        for index, item in enumerate(value):
+            if spec.block is not None:
+                if not isinstance(item, dict):
+                    yield _Problem(f"{path}[{index}]", item, "must be an object", schema_source)
+                else:
+                    yield from _check_block(resource, spec.block, item, f"{path}[{index}].")
+            elif spec.element and not _TYPE_CHECKS[spec.element](item):
+                yield _Problem(f"{path}[{index}]", item, f"items must be {spec.element}", schema_source)
+    if spec.type == "TypeMap":
+        for key, item in value.items():
+            if not _TYPE_CHECKS[spec.element or "TypeString"](item):
+                yield _Problem(f"{path}.{key}", item, "map values must be strings", schema_source)
+    for check in (spec.validate, spec.create):
+        if check:
+            validator, source = _VALIDATORS[check[0]]
+            problem = validator(value, *check[1:])
+            if problem:
+                yield _Problem(path, value, problem, source if check is spec.create else f"{source}: {schema_source}")
+
+
+def _check_minio(type_token: str, inputs: Mapping[str, Any]) -> Iterator[_Problem]:
+    resource = minio_schema().get(type_token)
+    if resource is None:
+        yield _Problem(
+            "(type)",
+            type_token,
+            "not in the vendored provider schema: read its resource file at v1.20.1 and add it",
+            "tools/schemas/tf-minio-v1.20.1.json",
+        )
+        return
+    yield from _check_block(resource, resource.fields, inputs, "")
+
+
+# --- 3. Kubernetes objects against the OpenAPI schemas ---------------------------------------------------------
+
+# The oldest Kubernetes minor we support; its schemas are a subset of what newer servers accept. The schemas are
+# kubernetes-validate's strict ones (additionalProperties false: an unknown field is an error, as the API server's
+# strict field validation makes it).
+KUBERNETES_VERSION = "1.31.0"
+KUBERNETES_SOURCE = f"Kubernetes {KUBERNETES_VERSION} OpenAPI schema (kubernetes-validate, strict)"
+_UNKNOWN_SENTINEL = "\x00unknown"
+
+
+@functools.cache
+def _kubernetes_schema_dir() -> str:
+    """kubernetes_validate.validate's choice: the newest schema set not newer than our minor."""
+    utils = kubernetes_validate.utils
+    versions = [v for v in utils.all_versions() if utils.major_minor(v) <= utils.major_minor(KUBERNETES_VERSION)]
+    return f"kubernetes-json-schema/v{versions[-1]}-local-strict"
+
+
+@functools.cache
+def _kubernetes_definitions() -> referencing.Registry[Any]:
+    definitions = schema_contents(f"{_kubernetes_schema_dir()}/_definitions.json", KUBERNETES_VERSION)
+    return referencing.Resource.from_contents(definitions) @ referencing.Registry()
+
+
+@functools.cache
+def _kubernetes_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
+    """One compiled validator per kind (kubernetes_validate.validate reloads every schema on each call)."""
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = schema_contents(f"{_kubernetes_schema_dir()}/{kind.lower()}-{group}.json", KUBERNETES_VERSION)
+    except FileNotFoundError:
+        return None
+    registry = referencing.Resource.from_contents(schema) @ _kubernetes_definitions()
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _with_sentinels(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return _UNKNOWN_SENTINEL
+    if isinstance(value, dict):
+        return {k: _with_sentinels(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_sentinels(v) for v in value]
+    return value
+
+
+def kubernetes_problems(document: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """(path, value, message) for each way a manifest breaks its kind's schema; unknown values are skipped."""
+    validator = _kubernetes_validator(str(document.get("apiVersion")), str(document.get("kind")))
+    if validator is None:
+        return [("kind", document.get("kind"), f"no schema for {document.get('apiVersion')} in Kubernetes 1.31")]
+    problems = []
+    for error in validator.iter_errors(_with_sentinels(document)):
+        if _UNKNOWN_SENTINEL in json.dumps(error.instance, default=str):
+            continue
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        problems.append((path or "(object)", error.instance, error.message))
+    return problems
+
+
+def kubernetes_manifest(type_token: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """`kubernetes:storage.k8s.io/v1:StorageClass` + inputs -> a manifest with apiVersion and kind."""
+    _, api, kind = type_token.split(":")
+    return {"apiVersion": api.removeprefix("core/"), "kind": kind, **inputs}
+
+
+# --- 4. The MinIO chart's values ---------------------------------------------------------------------------------
+
+CHART_SOURCE = "MinIO chart 5.4.0 values.yaml and templates (tools/schemas/minio-chart-5.4.0-values.json)"
+
+
+@functools.cache
+def chart_value_keys() -> dict[str, Any]:
+    document = json.loads((SCHEMA_DIR / "minio-chart-5.4.0-values.json").read_text())
+    return dict(document["values"])
+
+
+def unknown_chart_values(
+    values: Mapping[str, Any], known: Mapping[str, Any] | None = None, prefix: str = ""
+) -> list[str]:
+    """Value paths the chart does not read. Maps the chart reads key by key are followed; free-form ones are not."""
+    known = chart_value_keys() if known is None else known
+    unknown = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if key not in known:
+            unknown.append(path)
+        elif isinstance(known[key], dict) and isinstance(value, dict):
+            unknown.extend(unknown_chart_values(value, known[key], f"{path}."))
+        elif known[key] is None and isinstance(value, dict):
+            unknown.append(path)  # a scalar in the chart given a map
+    return unknown
+
+
+def chart_pod(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A pod carrying the pieces of the chart's values that its templates copy verbatim into the MinIO pod spec
+    (templates/statefulset.yaml, deployment.yaml: toYaml of resources, nodeSelector, tolerations, affinity,
+    topologySpreadConstraints, securityContext minus `enabled`, containerSecurityContext, pod labels and
+    annotations), so that they can be checked against the Pod schema."""
+    image = values.get("image") or {}
+    container: dict[str, Any] = {
+        "name": "minio",
+        "image": f"{image.get('repository', 'minio')}:{image.get('tag', 'latest')}",
+        "resources": values.get("resources") or {},
+        "env": [{"name": str(k), "value": v} for k, v in (values.get("environment") or {}).items()],
+    }
+    if values.get("containerSecurityContext"):
+        container["securityContext"] = values["containerSecurityContext"]
+    spec: dict[str, Any] = {"containers": [container]}
+    for key in ("nodeSelector", "tolerations", "affinity", "topologySpreadConstraints"):
+        if values.get(key):
+            spec[key] = values[key]
+    security = {k: v for k, v in (values.get("securityContext") or {}).items() if k != "enabled"}
+    if security:
+        spec["securityContext"] = security
+    metadata = {"name": "minio-0", "labels": values.get("podLabels") or {"app": "minio"}}
+    if values.get("podAnnotations"):
+        metadata["annotations"] = values["podAnnotations"]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def _check_helm_release(inputs: Mapping[str, Any]) -> Iterator[_Problem]:
+    chart, version = inputs.get("chart"), inputs.get("version")
+    if (chart, version) != ("minio", "5.4.0"):
+        yield _Problem(
+            "chart", f"{chart} {version}", "no values key list for this chart version: extract one", CHART_SOURCE
+        )
+        return
+    values = inputs.get("values") or {}
+    if not _wholly_known(values):
+        values = {k: v for k, v in values.items() if _wholly_known(v)}
+    for path in unknown_chart_values(values):
+        yield _Problem(f"values.{path}", None, "the chart has no such value", CHART_SOURCE)
+    for path, value, message in kubernetes_problems(chart_pod(values)):
+        yield _Problem(f"values (pod {path})", value, message, KUBERNETES_SOURCE)
+
+
+# --- Dispatch -------------------------------------------------------------------------------------------------------
+
+
+def check_registration(type_token: str, name: str, inputs: Mapping[str, Any]) -> list[Violation]:
+    """Everything a real provider would refuse in one resource's inputs (engine wire values: secrets wrapped,
+    Unknown during preview)."""
+    if type_token.startswith("minio:") or type_token == "pulumi:providers:minio":
+        checks: Iterator[_Problem] = _check_minio(type_token, _unwrap(dict(inputs))[0])
+    elif type_token == "kubernetes:helm.sh/v3:Release":
+        checks = _check_helm_release(_unwrap(dict(inputs))[0])
+    elif type_token.startswith("kubernetes:"):
+        manifest = kubernetes_manifest(type_token, _unwrap(dict(inputs))[0])
+        checks = (_Problem(p, v, m, KUBERNETES_SOURCE) for p, v, m in kubernetes_problems(manifest))
+    else:
+        return []
+    secret_paths = _secret_paths(dict(inputs))
+    return [
+        Violation(
+            type_token,
+            name,
+            problem.path,
+            SECRET_SHOWN if any(problem.path.startswith(p) for p in secret_paths) else problem.value,
+            problem.rule,
+            problem.source,
+        )
+        for problem in checks
+    ]
+
+
+def _secret_paths(inputs: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Paths of secret values, so that a refused secret is reported as [secret], never its value."""
+    paths = []
+    for key, value in inputs.items():
+        path = f"{prefix}{key}"
+        if _unwrap(value)[1]:
+            if isinstance(value, dict) and value.get(_special_sig_key) != _special_secret_sig:
+                paths.extend(_secret_paths(value, f"{path}."))
+            else:
+                paths.append(path)
+    return paths
