@@ -226,6 +226,11 @@ def test_a_duplicate_key_nested_in_a_value_is_refused(tmp_path):
     assert "mapping key 'mode' already defined at line 3" in refusal(tmp_path)
 
 
+def test_a_duplicate_key_in_a_flow_mapping_is_refused(tmp_path):
+    make_project(tmp_path, "name: demo\n", "config:\n  demo:kms: {mode: kes, mode: static}\n")
+    assert "mapping key 'mode' already defined at line 2" in refusal(tmp_path)
+
+
 def test_a_duplicate_key_in_pulumi_yaml_is_refused(tmp_path):
     make_project(tmp_path, "name: demo\nconfig:\n  a: 1\n  a: 2\n")
     assert "Pulumi.yaml:4:3: invalid YAML: mapping key 'a' already defined at line 3" in refusal(tmp_path)

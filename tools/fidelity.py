@@ -16,8 +16,12 @@ refuse, this module refuses too, so that a test, `make plan`, the policy check a
 Rules 2-4 report `Violation`s; the engine raises them together as `ProviderCheckError`. Unknown values (a
 preview's not-yet-computed outputs) are skipped, as the real checks skip them.
 
-Not emulated: decrypting `secure:` values (their declared type is not checked), ESC environments, and runtime
-failures of a real cluster or MinIO server beyond the create-time checks named below.
+A real first preview checks less than this: pulumi-minio stays unconfigured while its credentials are unknown, so
+its Check is skipped and these errors would surface in the middle of `up`. We check every registration anyway.
+
+Not emulated: decrypting `secure:` values (their declared type is not checked), ESC environments, reads of
+existing objects (`Secret.get` sends only an id), and runtime failures of a real cluster or MinIO server beyond
+the create-time checks named below.
 """
 
 from __future__ import annotations
@@ -49,9 +53,9 @@ class StackFileError(ValueError):
     CLI config rules). The message names the file and, where there is one, the line or key; `problems` lists
     every problem found, one line each."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -140,18 +144,18 @@ class _CliYamlLoader(yaml.SafeLoader):
         return super().resolve(kind, value, implicit)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[tuple[type, str], int] = {}
+        seen: dict[str, int] = {}
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                line = key_node.start_mark.line + 1
-                first = seen.setdefault((type(key_node), key_node.value), line)
-                if first != line:
+                if key_node.value in seen:
+                    first = seen[key_node.value]
                     raise yaml.constructor.ConstructorError(
                         None,
                         None,
                         f"mapping key {key_node.value!r} already defined at line {first}",
                         key_node.start_mark,
                     )
+                seen[key_node.value] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
 
