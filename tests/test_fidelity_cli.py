@@ -166,6 +166,11 @@ def test_a_secure_value_reaches_the_program_as_a_secret(tmp_path):
     assert given_config(tmp_path) == {"demo:password": "[secret]", "demo:user": "[secret]"}
 
 
+def test_a_secure_value_inside_a_structure_makes_the_whole_key_secret(tmp_path):
+    make_project(tmp_path, "name: demo\n", "config:\n  demo:kms:\n    mode: kes\n    apiKey:\n      secure: v1:abc\n")
+    assert given_config(tmp_path) == {"demo:kms": "[secret]"}
+
+
 def test_keys_the_project_does_not_declare_pass_through(tmp_path):
     make_project(tmp_path, "name: demo\n", "config:\n  demo:extra: 1\n  aws:region: eu-west-1\n")
     assert given_config(tmp_path) == {"demo:extra": "1", "aws:region": "eu-west-1"}
