@@ -25,8 +25,13 @@ class LifecycleRule:
     tags: tuple[tuple[str, str], ...] = ()
 
     def as_args(self) -> dict[str, object]:
-        """Keyword arguments of pulumi_minio.IlmPolicyRuleArgs."""
-        args: dict[str, object] = {"id": self.id, "status": "Enabled"}
+        """Keyword arguments of pulumi_minio.IlmPolicyRuleArgs.
+
+        No `status`: it is Computed-only in terraform-provider-minio v1.20.1, which refuses it as an input, and
+        its create writes every rule with Status "Enabled" (minio/resource_minio_ilm_policy.go,
+        minioCreateILMPolicy).
+        """
+        args: dict[str, object] = {"id": self.id}
         if self.expiration_days is not None:
             args["expiration"] = f"{self.expiration_days}d"
         if self.noncurrent_version_expiration_days is not None:

@@ -301,3 +301,12 @@ def test_the_classification_imports_no_pulumi():
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_replacement_fields_agree_with_the_runners_reading_of_the_provider_schema():
+    from tools import fidelity
+
+    for token in fidelity.minio_schema():
+        top_level = {path for path in fidelity.force_new_fields(token) if "." not in path and "[" not in path}
+        assert minio_force_new_fields(token) == top_level, token
+    assert "bucket" in minio_force_new_fields("minio:index/s3Bucket:S3Bucket")

@@ -1,100 +1,146 @@
-"""Every Kubernetes object the program declares, checked against the official OpenAPI schemas.
+"""Kubernetes objects and the chart's values are checked at every registration (tools/fidelity.py).
 
-The chart's values are not objects themselves, but the pieces it copies verbatim into the pod spec
-(resources, tolerations, node selector, topology spread) are checked inside a pod of the same shape.
+Every `kubernetes:*` object the program declares is validated against the Kubernetes 1.31 OpenAPI schemas
+(strict: an unknown field is an error); the Helm release's values must be keys chart 5.4.0 reads, and the pieces
+of them the chart copies into the pod spec are validated inside a Pod.
 """
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
 import pytest
+import yaml
+from pulumi.output import Unknown
 
-from tools.engine import Inventory
+from tools.engine import Inventory, ProviderCheckError, run_stack
+from tools.fidelity import (
+    chart_pod,
+    chart_value_keys,
+    check_registration,
+    kubernetes_manifest,
+    kubernetes_problems,
+    unknown_chart_values,
+)
 
-# The oldest Kubernetes minor we support; its schemas are a subset of what newer servers accept.
-KUBERNETES_VERSION = "1.31.0"
-
-
-def manifest(type_token: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """`kubernetes:storage.k8s.io/v1:StorageClass` + inputs -> a manifest with apiVersion and kind."""
-    _, api, kind = type_token.split(":")
-    group_version = api.removeprefix("core/")
-    return {"apiVersion": group_version, "kind": kind, **inputs}
-
-
-def declared_objects(inventory: Inventory) -> list[tuple[str, dict[str, Any]]]:
-    objects = []
-    for record in inventory:
-        if not record.type.startswith("kubernetes:") or record.type == "kubernetes:helm.sh/v3:Release":
-            continue
-        if "readId" in record.options:
-            continue  # an existing object we only read
-        objects.append((record.name, manifest(record.type, record.inputs)))
-    return objects
+RELEASE = "kubernetes:helm.sh/v3:Release"
+CHART_VALUES = Path("/work/upstream/minio/values.yaml")
 
 
-def validate(document: dict[str, Any]) -> None:
-    kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+def run_program(root: Path, program: str) -> ProviderCheckError:
+    (root / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    (root / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (root / "__main__.py").write_text(textwrap.dedent(program))
+    with pytest.raises(ProviderCheckError) as caught:
+        run_stack("dev", project_dir=root)
+    return caught.value
 
 
-def pod_from_values(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "minio-0", "labels": {"app": "minio", "release": "minio"}},
-        "spec": {
-            "containers": [
-                {
-                    "name": "minio",
-                    "image": f"{values['image']['repository']}:{values['image']['tag']}",
-                    "resources": values["resources"],
-                    "env": [{"name": k, "value": v} for k, v in values["environment"].items()],
-                }
-            ],
-            "nodeSelector": values["nodeSelector"],
-            "tolerations": values["tolerations"],
-            "topologySpreadConstraints": values.get("topologySpreadConstraints", []),
-        },
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_stacks_declare_objects_of_every_kind_we_check(stack, request):
+    inventory: Inventory = request.getfixturevalue(f"{stack}_inventory")
+    kinds = {r.type.rsplit(":", 1)[1] for r in inventory if r.type.startswith("kubernetes:") and r.custom}
+    assert {"Namespace", "StorageClass", "Secret", "Release"} <= kinds
+
+
+def test_a_broken_object_is_refused_at_registration(tmp_path):
+    program = """\
+        import pulumi_kubernetes as k8s
+
+        k8s.core.v1.PersistentVolume("drive", metadata={"name": "drive-0"}, spec={"capacity": 5})
+        k8s.core.v1.Namespace("ns", metadata={"name": "minio", "lables": {"team": "storage"}})
+        """
+    error = run_program(tmp_path, program)
+    assert {(v.resource_name, v.path) for v in error.violations} == {("drive", "spec.capacity"), ("ns", "metadata")}
+    assert "'lables' was unexpected" in str(error) and "Kubernetes 1.31.0 OpenAPI schema" in str(error)
+
+
+def test_unknown_values_are_skipped_but_known_ones_checked():
+    manifest = kubernetes_manifest(
+        "kubernetes:core/v1:Secret", {"metadata": {"name": Unknown(), "namespace": "minio"}, "type": Unknown()}
+    )
+    assert kubernetes_problems(manifest) == []
+    manifest["immutable"] = "yes"
+    assert [(path, message) for path, _, message in kubernetes_problems(manifest)] == [
+        ("immutable", "'yes' is not of type 'boolean', 'null'")
+    ]
+
+
+def test_a_kind_without_a_schema_is_reported():
+    manifest = kubernetes_manifest("kubernetes:example.com/v1:Widget", {"metadata": {"name": "w"}})
+    assert kubernetes_problems(manifest) == [("kind", "Widget", "no schema for example.com/v1 in Kubernetes 1.31")]
+
+
+def release(values: dict[str, Any], version: str = "5.4.0") -> dict[str, str]:
+    inputs = {"chart": "minio", "version": version, "values": values}
+    return {v.path: v.rule for v in check_registration(RELEASE, "minio-release", inputs)}
+
+
+def test_unknown_chart_values_are_refused_at_any_depth():
+    assert release({"persistance": {"enabled": True}}) == {"values.persistance": "the chart has no such value"}
+    assert release({"persistence": {"sise": "1Gi"}, "service": {"nodePort": 32000}}) == {
+        "values.persistence.sise": "the chart has no such value"
+    }
+    assert release({"mode": {"distributed": True}}) == {"values.mode": "the chart has no such value"}
+
+
+def test_free_form_chart_values_are_not_recursed_into():
+    values = {
+        "podAnnotations": {"checksum/secrets": "abc"},
+        "environment": {"MINIO_PROMETHEUS_AUTH_TYPE": "public"},
+        "nodeSelector": {"matih.io/pool": "storage"},
+        "persistence": {"annotations": {"anything": "goes"}, "existingClaim": "minio-data"},
+        "makeUserJob": {"containerSecurityContext": {"readOnlyRootFilesystem": True}},
+    }
+    assert release(values) == {}
+
+
+def test_the_pod_fragments_of_the_values_are_schema_checked():
+    problems = release(
+        {"resources": {"requets": {"cpu": "1"}}, "topologySpreadConstraints": [{"maxSkew": "one", "topologyKey": "k"}]}
+    )
+    assert set(problems) == {
+        "values (pod spec.containers[0].resources)",
+        "values (pod spec.topologySpreadConstraints[0])",  # no whenUnsatisfiable
+        "values (pod spec.topologySpreadConstraints[0].maxSkew)",
     }
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_declared_objects_match_the_schemas(stack, request):
-    inventory = request.getfixturevalue(f"{stack}_inventory")
-    objects = declared_objects(inventory)
-    kinds = {document["kind"] for _, document in objects}
-    assert {"Namespace", "StorageClass", "Secret"} <= kinds
-    for name, document in objects:
-        if document.get("stringData") == "[secret]":
-            document = {**document, "stringData": {"masked": "value"}}
-        try:
-            validate(document)
-        except kubernetes_validate.ValidationError as error:
-            pytest.fail(f"{name}: {error.message}")
+def test_another_chart_version_needs_its_own_key_list():
+    assert release({}, version="5.5.0") == {"chart": "no values key list for this chart version: extract one"}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_chart_pod_fragments_match_the_schemas(stack, request):
-    inventory = request.getfixturevalue(f"{stack}_inventory")
-    (release,) = inventory.of_type("kubernetes:helm.sh/v3:Release")
-    validate(pod_from_values(release.inputs["values"]))
-
-
-def test_the_validator_rejects_a_broken_object():
-    broken = manifest("kubernetes:core/v1:PersistentVolume", {"metadata": {"name": "x"}, "spec": {"capacity": 5}})
-    with pytest.raises(kubernetes_validate.ValidationError):
-        validate(broken)
-    bad_spread = pod_from_values(
+def test_the_pod_carries_what_the_chart_copies_verbatim():
+    pod = chart_pod(
         {
-            "image": {"repository": "r", "tag": "t"},
-            "resources": {},
-            "environment": {},
-            "nodeSelector": {},
-            "tolerations": [],
-            "topologySpreadConstraints": [{"maxSkew": "one", "topologyKey": "k"}],
+            "image": {"repository": "quay.io/minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"},
+            "securityContext": {"enabled": True, "fsGroup": 1000},
+            "podAnnotations": {"a": "b"},
+            "tolerations": [{"key": "k", "operator": "Exists"}],
         }
     )
-    with pytest.raises(kubernetes_validate.ValidationError):
-        validate(bad_spread)
+    assert pod["spec"]["securityContext"] == {"fsGroup": 1000}  # the chart omits `enabled` (statefulset.yaml)
+    assert pod["metadata"]["annotations"] == {"a": "b"}
+    assert kubernetes_problems(pod) == []
+
+
+@pytest.mark.skipif(not CHART_VALUES.exists(), reason="the extracted chart is not on this machine")
+def test_the_key_list_covers_every_key_of_the_chart_values():
+    def paths(node: Any, prefix: str = "") -> set[str]:
+        if not isinstance(node, dict) or not node:
+            return set()
+        return {f"{prefix}{k}" for k in node} | {p for k, v in node.items() for p in paths(v, f"{prefix}{k}.")}
+
+    defaults = yaml.safe_load(CHART_VALUES.read_text())
+    free_form = {"resources", "securityContext", "containerSecurityContext"}
+    chart_keys = {p for p in paths(defaults) if p.split(".")[0] not in free_form}
+    assert unknown_chart_values(defaults) == []
+    assert [path for path in sorted(chart_keys) if unknown_chart_values(_nested(path))] == []
+    assert set(chart_value_keys()) >= set(defaults)
+
+
+def _nested(path: str) -> dict[str, Any]:
+    head, _, rest = path.partition(".")
+    return {head: _nested(rest) if rest else "x"}

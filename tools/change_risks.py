@@ -54,25 +54,21 @@ STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 TENANT_TYPE = "matih:tenancy:Tenant"
 
-# terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag):
-# the copy vendored into tools/schemas/ once it is there, until then the shared one.
-MINIO_SCHEMAS = (
-    Path(__file__).resolve().parent / "schemas" / "tf-minio-v1.20.1.json",
-    Path("/work/shared/docs/tf-minio-v1.20.1-schema.json"),
-)
+# terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag), as
+# vendored for the runner (tools/schemas/README.md); tools.fidelity reads the same file for its input checks.
+MINIO_SCHEMA = Path(__file__).resolve().parent / "schemas" / "tf-minio-v1.20.1.json"
 
 
 @cache
 def _minio_schema() -> dict[str, Any]:
-    path = next((p for p in MINIO_SCHEMAS if p.exists()), MINIO_SCHEMAS[0])
-    return dict(json.loads(path.read_text()))
+    return dict(json.loads(MINIO_SCHEMA.read_text())["resources"])
 
 
 def minio_force_new_fields(type_token: str) -> frozenset[str]:
     """Top-level input names (Pulumi's camelCase) whose change makes pulumi-minio replace a resource.
 
-    The one place that reads the provider schema (tools.fidelity's `force_new_fields` can take its place)."""
-    fields = _minio_schema().get(_terraform_name(type_token), {})
+    Top-level names only: a nested ForceNew field (tools.fidelity.force_new_fields) replaces through its parent."""
+    fields = _minio_schema().get(_terraform_name(type_token), {}).get("fields", {})
     return frozenset(_camel(name) for name, spec in fields.items() if spec.get("ForceNew"))
 
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks
 from pulumi.runtime import settings as runtime_settings
@@ -31,31 +30,36 @@ from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _spec
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.fidelity import (
+    StackFileError,
+    Violation,
+    apply_project_config,
+    check_registration,
+    cli_config_text,
+    contains_secure,
+    load_cli_yaml,
+    load_project,
+    namespace_stack_keys,
+)
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_MASK = "[secret]"
 
 
 def project_name(project_dir: Path = PROJECT_DIR) -> str:
-    return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
-
-
-class StackFileError(ValueError):
-    """A project or stack file the Pulumi CLI would refuse before running the program (unknown stack, YAML syntax,
-    CLI config rules). The message names the file and, where there is one, the line."""
+    return load_project(project_dir).name
 
 
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """The `config:` block of Pulumi.<stack>.yaml, as YAML values."""
+    """The `config:` block of Pulumi.<stack>.yaml as the CLI reads it: YAML values, keys `<namespace>:<name>`."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise StackFileError(f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}")
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path.name
-        raise StackFileError(f"{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
-    return dict(document.get("config") or {})
+        raise StackFileError([f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}"])
+    document = load_cli_yaml(path) or {}
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config or {}, dict):
+        raise StackFileError([f"{path.name}: config: must be a map of configuration keys"])
+    return namespace_stack_keys(project_name(project_dir), config or {}, path.name)
 
 
 def project_config_values(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
@@ -70,17 +74,8 @@ def available_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
 
 def _engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     """What the CLI would hand the program: strings, structured values as JSON, secure values as dummies."""
-    values: dict[str, str] = {}
-    secret_keys: list[str] = []
-    for key, value in config.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key] = "mock-secure-value"
-            secret_keys.append(key)
-        elif isinstance(value, str):
-            values[key] = value
-        else:
-            values[key] = json.dumps(value)
-    return values, secret_keys
+    values = {key: cli_config_text(value, lambda _ciphertext: "mock-secure-value") for key, value in config.items()}
+    return values, sorted(key for key, value in config.items() if contains_secure(value))
 
 
 def _mask(value: Any) -> Any:
@@ -225,13 +220,28 @@ class ProgramError(RuntimeError):
         self.inventory = inventory
 
 
+class ProviderCheckError(ProgramError):
+    """Inputs the real providers would refuse (tools/fidelity.py); `violations` lists each with its rule and source."""
+
+    def __init__(self, violations: list[Violation], inventory: Inventory):
+        lines = "\n".join(f"  - {v}" for v in violations)
+        count = f"{len(violations)} input{'s' if len(violations) > 1 else ''}"
+        super().__init__(f"{count} the real providers would refuse:\n{lines}", inventory)
+        self.violations = violations
+
+
 class _Mocks(pulumi.runtime.Mocks):
-    """Provider behaviour: echo inputs, add the computed outputs the program reads, keep secrets secret."""
+    """Provider behaviour: refuse what the real provider refuses, echo inputs, add the computed outputs the program
+    reads, keep secrets secret."""
 
     def __init__(self, existing_secret_data: dict[str, str]):
         self.existing_secret_data = existing_secret_data
+        self.violations: list[Violation] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.resource_id:
+            # A read (Secret.get) sends only the id of an existing object: there are no inputs to check.
+            self.violations.extend(check_registration(args.typ, args.name, args.inputs))
         state = dict(args.inputs)
         token = args.typ
         if token == "random:index/randomPassword:RandomPassword":
@@ -331,9 +341,11 @@ def run_stack(
     """Run `__main__.py` for a stack under mocks.
 
     `config` replaces the stack file's config block; `config_overrides` (short keys like "tenants" or full
-    keys like "matih-minio:tenants") are applied on top. Errors of the program propagate.
+    keys like "matih-minio:tenants") are applied on top. What the CLI would refuse raises StackFileError before
+    the program runs; errors of the program raise ProgramError.
     """
-    project = project_name(project_dir)
+    project_file = load_project(project_dir)
+    project = project_file.name
     stack_config = dict(config if config is not None else load_stack_config(stack, project_dir))
     for key, value in (config_overrides or {}).items():
         full_key = key if ":" in key else f"{project}:{key}"
@@ -341,9 +353,12 @@ def run_stack(
             stack_config.pop(full_key, None)
         else:
             stack_config[full_key] = value
+    # Pulumi.yaml's declarations apply to whatever config the run gets, as `pulumi preview` applies them.
+    stack_config = apply_project_config(stack, project_file, stack_config, f"Pulumi.{stack}.yaml")
     values, secret_keys = _engine_config(stack_config)
 
-    monitor = _RecordingMonitor(_Mocks(_existing_secret_keys(stack_config, project)))
+    behaviour = _Mocks(_existing_secret_keys(stack_config, project))
+    monitor = _RecordingMonitor(behaviour)
     diagnostics = _DiagnosticsHandler()
     runtime_settings.reset_options(project=project, stack=stack, preview=preview)
     pulumi.runtime.set_mocks(
@@ -384,6 +399,10 @@ def run_stack(
         outputs=monitor.stack_outputs,
         diagnostics=diagnostics.records,
     )
+    if behaviour.violations:
+        # The real engine stops at the first refused registration; all of them at once are easier to fix.
+        violations = sorted(behaviour.violations, key=lambda v: (v.resource_name, v.resource_type, v.path))
+        raise ProviderCheckError(violations, inventory) from failure
     if failure is not None:
         raise ProgramError(str(failure), inventory) from failure
     return inventory
