@@ -65,7 +65,7 @@ def test_declared_objects_match_the_schemas(stack, request):
     inventory = request.getfixturevalue(f"{stack}_inventory")
     objects = declared_objects(inventory)
     kinds = {document["kind"] for _, document in objects}
-    assert {"Namespace", "StorageClass", "Secret"} <= kinds
+    assert {"Namespace", "Secret", "Job"} <= kinds
     for name, document in objects:
         if document.get("stringData") == "[secret]":
             document = {**document, "stringData": {"masked": "value"}}

@@ -111,10 +111,13 @@ def test_parity_change_shows_the_helm_env_and_the_erasure_figures_only(prod_inve
 
     assert (diff.added, diff.removed, diff.other_outputs) == ((), (), ())
     assert not diff.tenants
-    [release] = diff.changed
-    assert release.type == "kubernetes:helm.sh/v3:Release"
+    changed = {c.type: c for c in diff.changed}
+    assert changed.keys() == {"kubernetes:helm.sh/v3:Release", "kubernetes:batch/v1:Job"}
+    release = changed["kubernetes:helm.sh/v3:Release"]
     assert release.inputs == (Change("values.environment.MINIO_STORAGE_CLASS_STANDARD", "EC:4", "EC:3"),)
     assert release.options == ()
+    # A new release means a new readiness gate (its name hashes the release), which waits for the new layout.
+    assert [c.path for c in changed["kubernetes:batch/v1:Job"].inputs] == ["metadata.name"]
     figures = {c.path: (c.before, c.after) for c in diff.erasure}
     assert figures.keys() == {
         "standardParity",
@@ -270,7 +273,7 @@ def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     result = _plan_diff_cli(repo, "prod")
 
     assert result.returncode == 0, result.stderr
-    assert "**0 to add, 0 to remove, 1 to change**" in result.stdout
+    assert "**0 to add, 0 to remove, 2 to change**" in result.stdout  # the release and its readiness gate
     assert "| `values.environment.MINIO_STORAGE_CLASS_STANDARD` | `EC:4` | `EC:3` |" in result.stdout
     assert "### Erasure coding and capacity" in result.stdout
 

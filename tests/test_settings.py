@@ -113,10 +113,14 @@ def test_distributed_needs_its_layout():
     assert any("topology.drivesPerServer: missing" in p for p in problems)
 
 
+LOCAL_STORAGE = {"kind": "local", "sizePerDrive": "20Gi", "nodes": ["node-a"], "hostPath": "/var/lib/matih/minio"}
+
+
 def test_local_storage_needs_a_node():
-    config = with_changes("dev")
-    config["storage"] = {k: v for k, v in config["storage"].items() if k != "nodes"}
-    assert_one_problem(config, "matih-minio:storage.nodes", "non-empty list of Kubernetes node names")
+    config = with_changes("dev", storage={k: v for k, v in LOCAL_STORAGE.items() if k != "nodes"})
+    problems = problems_of(config, "dev")
+    assert len(problems) == 1 and "matih-minio:storage.nodes" in problems[0], problems
+    assert "non-empty list of Kubernetes node names" in problems[0]
 
 
 @pytest.mark.parametrize("size", ["20 Gi", "lots", "-5Gi", "0", "1.5.5Gi", True])

@@ -13,6 +13,7 @@ from tools.engine import PROJECT_DIR, SECRET_MASK, Inventory, ProgramError, Reso
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 PV = "kubernetes:core/v1:PersistentVolume"
+PVC = "kubernetes:core/v1:PersistentVolumeClaim"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 SECRET = "kubernetes:core/v1:Secret"
 BUCKET = "minio:index/s3Bucket:S3Bucket"
@@ -30,17 +31,41 @@ def declared(inventory: Inventory) -> list[ResourceRecord]:
     return [r for r in inventory if "readId" not in r.options]
 
 
-def test_dev_uses_local_volumes_pinned_to_the_node(dev_inventory):
-    (volume,) = dev_inventory.of_type(PV)
+def test_dev_claims_its_drive_from_kinds_provisioner_outside_the_release(dev_inventory):
+    assert dev_inventory.of_type(PV) == [] and dev_inventory.of_type(STORAGE_CLASS) == []
+    (claim,) = dev_inventory.of_type(PVC)
+    spec = claim.inputs["spec"]
+    assert spec["storageClassName"] == "standard", "kind's local-path class creates the directory on the node"
+    assert spec["resources"] == {"requests": {"storage": "20Gi"}}
+    assert "volumeName" not in spec
+    assert release_values(dev_inventory)["persistence"] == {
+        "enabled": True,
+        "existingClaim": claim.inputs["metadata"]["name"],
+    }
+    (release,) = dev_inventory.of_type(RELEASE)
+    assert claim.urn in release.options["dependsOn"]
+
+
+def test_a_local_standalone_claim_is_bound_to_its_volume_by_name():
+    local = {"kind": "local", "sizePerDrive": "20Gi", "nodes": ["node-a"], "hostPath": "/var/lib/matih/minio"}
+    inventory = run_stack("dev", {"storage": local})
+    (volume,) = inventory.of_type(PV)
     spec = volume.inputs["spec"]
     assert spec["local"] == {"path": "/var/lib/matih/minio"}
     assert spec["persistentVolumeReclaimPolicy"] == "Retain"
     terms = spec["nodeAffinity"]["required"]["nodeSelectorTerms"]
-    assert terms[0]["matchExpressions"][0]["values"] == ["matih-control-plane"]
-    (storage_class,) = dev_inventory.of_type(STORAGE_CLASS)
+    assert terms[0]["matchExpressions"][0]["values"] == ["node-a"]
+    (storage_class,) = inventory.of_type(STORAGE_CLASS)
     assert storage_class.inputs["provisioner"] == "kubernetes.io/no-provisioner"
     assert storage_class.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
-    assert spec["storageClassName"] == storage_class.inputs["metadata"]["name"]
+    (claim,) = inventory.of_type(PVC)
+    assert claim.inputs["spec"]["volumeName"] == volume.inputs["metadata"]["name"]
+    assert (
+        claim.inputs["spec"]["storageClassName"] == spec["storageClassName"] == storage_class.inputs["metadata"]["name"]
+    )
+    # Pre-bound, it may be Bound before pulumi-kubernetes' first look (which waits for Pending under WFFC).
+    assert claim.inputs["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
+    assert volume.urn in claim.options["dependsOn"]
 
 
 def test_prod_uses_cloud_block_storage_and_no_host_volumes(prod_inventory):
@@ -60,7 +85,6 @@ def test_dev_release_is_standalone_with_a_static_key(dev_inventory):
     assert "MINIO_STORAGE_CLASS_STANDARD" not in values["environment"]
     assert values["environment"]["MINIO_KMS_AUTO_ENCRYPTION"] == "on"
     assert values["extraSecret"] == "minio-server-env"
-    assert values["persistence"]["storageClass"] == "minio-local"
 
 
 def test_prod_release_layout_parity_and_kes(prod_inventory):
