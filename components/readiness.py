@@ -24,7 +24,9 @@ Decisions, each visible to the tests of this module:
 - Never `ttlSecondsAfterFinished`: Pulumi would find the Job gone and recreate it on the next `up`.
 - Job specs are immutable, and the gate must run again whenever the release changes: its name carries a hash of
   the chart and values (which include the secrets' checksum), so a change replaces it (create the new one, then
-  delete the old). `pulumi.com/replaceUnready` re-runs a gate that failed in an earlier `up` although nothing
+  delete the old); a change of the Job's own template (e.g. the timeout) replaces it under the same name, deleting
+  first (pulumi-kubernetes `provider/pkg/provider/diff.go`: `.spec.template` of a Job forces replacement).
+  `pulumi.com/replaceUnready` re-runs a gate that failed in an earlier `up` although nothing
   changed (pulumi-kubernetes `provider/pkg/provider/provider.go` Diff: an unready Job is replaced). The
   `pulumi.com/skipAwait` annotation would turn the gate off; it is never set.
 """
