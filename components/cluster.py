@@ -122,7 +122,8 @@ class MinioCluster(pulumi.ComponentResource):
         )
 
     def _storage(self, name: str) -> list[pulumi.Resource]:
-        """The StorageClass (and for local storage one PersistentVolume per drive) the chart's claims bind to."""
+        """The StorageClass (and for local storage one PersistentVolume per drive) the chart's claims bind to, and a
+        standalone server's own claim (see chart_values.DataClaim)."""
         storage = self._settings.storage
         resources: list[pulumi.Resource] = []
         if storage.create_storage_class:

@@ -687,15 +687,16 @@ def _read_api(root: _Reader, release_name: str, namespace: str, tls: TlsSettings
         choices=API_EXPOSURES,
         rule="one of " + ", ".join(API_EXPOSURES) + ": how the machine running Pulumi reaches the S3 API",
     )
-    for key, owner in (("nodePort", "nodePort"), ("loadBalancer", "loadBalancer")):
-        if api.has(key) and exposure != owner:
-            api.problem(key, api.raw(key), f"absent unless exposure is {owner} (exposure is {exposure})")
+    for key in ("nodePort", "loadBalancer"):  # each belongs to the exposure of its name
+        if api.has(key) and exposure != key:
+            api.problem(key, api.raw(key), f"absent unless exposure is {key} (exposure is {exposure})")
     ca_file = api.string(
         "caFile", check=_is_absolute_path, rule="an absolute path to a PEM CA file on the Pulumi machine"
     )
     if ca_file is not None and not tls.enabled:
         api.problem("caFile", ca_file, "absent unless tls.enabled is true (the API is plain HTTP)")
-    host, port = (endpoint.rsplit(":", 1)[0], int(endpoint.rsplit(":", 1)[1])) if endpoint else ("", 0)
+    host, _, port_text = (endpoint or "").rpartition(":")
+    port = int(port_text) if port_text.isdigit() else 0
     in_cluster = in_cluster_endpoint(release_name, namespace)
     node_port, annotations, source_range = None, {}, None
     if exposure == "inCluster":

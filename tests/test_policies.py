@@ -618,6 +618,9 @@ def test_pod_resources_are_requested_and_limited():
 def test_stack_config_files_parse_and_switch_production_on_only_for_prod():
     assert load_pack_config("prod").properties["production-durability"] == PRODUCTION
     assert load_pack_config("dev").properties["production-durability"]["production"] is False
+    for policy in ("kms-configured", "api-exposure"):
+        assert load_pack_config("prod").properties[policy]["production"] is True, policy
+        assert load_pack_config("dev").properties[policy]["production"] is False, policy
 
 
 @pytest.mark.parametrize(
