@@ -29,6 +29,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from components import erasure
 from components.catalog import BUCKET_NAMES
@@ -313,12 +314,23 @@ def is_anonymous(principal: Any) -> bool:
 
 
 def leaves(tree: Any, path: str = "", key: str = "") -> Iterator[tuple[str, str, Any]]:
-    """(path, key, value) of every scalar below `tree`; list items carry their list's key."""
+    """(path, key, value) of every scalar below `tree`; list items carry their list's key. Values not known at
+    preview are left out: the program computes them (e.g. the pods' secrets checksum on a fresh stack), so they are
+    no literal, and the same policy sees them once `up` knows them. Reading one would skip the whole policy."""
     if isinstance(tree, Mapping):
-        for child_key, value in tree.items():
-            yield from leaves(value, f"{path}.{child_key}" if path else str(child_key), str(child_key))
+        for child_key in tree:
+            child_path = f"{path}.{child_key}" if path else str(child_key)
+            try:
+                value = tree[child_key]
+            except UnknownValueError:
+                continue
+            yield from leaves(value, child_path, str(child_key))
     elif isinstance(tree, Sequence) and not isinstance(tree, str):
-        for index, item in enumerate(tree):
+        for index in range(len(tree)):
+            try:
+                item = tree[index]
+            except UnknownValueError:
+                continue
             yield from leaves(item, f"{path}[{index}]", key)
     else:
         yield path, key, tree
@@ -410,9 +422,9 @@ def validate_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportVi
                 None,
             )
     # The environment is judged by name above; everything else by credential-named keys with a literal.
-    without_environment = {key: value for key, value in values.items() if key != "environment"}
-    for path in credential_literals(without_environment):
-        report(f"values.{path} holds a literal credential; reference a Secret instead", None)
+    for path in credential_literals(values):
+        if path.split(".", 1)[0] != "environment":
+            report(f"values.{path} holds a literal credential; reference a Secret instead", None)
 
 
 def validate_pinned_chart_and_image(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -22,6 +22,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE
 
 from components import readiness
 from components.iam import TenantPlacement, policy_json, service_account_policy, service_parent_policy
@@ -307,6 +308,14 @@ def test_release_with_secret_references_only_passes():
 )
 def test_plaintext_credentials_in_helm_values_are_caught(values, expected):
     assert_reports(violations("no-plaintext-secrets", release(**values)), expected)
+
+
+def test_values_unknown_at_preview_do_not_hide_the_secret_scan():
+    # A fresh stack's preview: the pods' checksum of generated secrets is not known yet (an unknown object).
+    preview = release(podAnnotations=UNKNOWN_OBJECT_VALUE)
+    assert violations("no-plaintext-secrets", preview) == []
+    leaky = release(podAnnotations=UNKNOWN_OBJECT_VALUE, rootPassword="hunter2")
+    assert_reports(violations("no-plaintext-secrets", leaky), "values.rootPassword holds a literal credential")
 
 
 def stack_outputs(outputs: dict[str, Any]) -> PolicyResource:
