@@ -5,6 +5,7 @@ import pulumi_kubernetes as k8s
 
 from components.buckets import PlatformBuckets, PlatformBucketsArgs
 from components.cluster import MinioCluster, MinioClusterArgs
+from components.namespaces import ServiceNamespaces, ServiceNamespacesArgs
 from components.service_users import ServiceUsers, ServiceUsersArgs
 from components.settings import PROJECT, ConfigError, load_settings
 from components.stack_config import project_config
@@ -28,6 +29,11 @@ k8s_provider = k8s.Provider(
     kubeconfig=settings.kubernetes.kubeconfig,
 )
 cluster = MinioCluster("minio", MinioClusterArgs(settings=settings, k8s_provider=k8s_provider))
+service_namespaces = (
+    ServiceNamespaces("service-namespaces", ServiceNamespacesArgs(settings, k8s_provider)).namespaces
+    if settings.create_service_namespaces
+    else {}
+)
 platform_buckets = PlatformBuckets("platform-buckets", PlatformBucketsArgs(settings, cluster.provider))
 service_users = ServiceUsers(
     "service-users",
@@ -47,6 +53,7 @@ tenants = {
             parent_users=service_users.users,
             parent_ready=dict(service_users.attachments),
             platform_buckets=list(platform_buckets.buckets.values()),
+            namespaces=service_namespaces,
         ),
     )
     for tenant in settings.tenants

@@ -41,6 +41,10 @@ def declare_bucket(
         spec.resource_name,
         bucket=spec.name,
         acl="private",
+        # A tenant's purge, or dev's platform buckets (forceDestroyBuckets): components/offboarding.py.
+        # terraform-provider-minio v1.20.1 minioDeleteBucket empties a non-empty bucket, all versions, only when
+        # force_destroy is true in the state; minioUpdateBucket applies only acl and quota, so turning it on is a
+        # state-only update that a later destroy then uses.
         force_destroy=retention.force_destroy,
         object_locking=options.object_locking,
         quota=spec.quota_bytes,

@@ -1,11 +1,15 @@
 """Values for the official MinIO chart (5.4.0) and the server environment, pure.
 
 Only keys the chart really has are used (see shared docs, platform facts §1). Nothing secret ever lands here:
-root credentials come through `existingSecret`, KMS secrets through `extraSecret`'s `config.env`.
+root credentials come through `existingSecret`, KMS secrets through `extraSecret`'s `config.env`, and the pods
+carry only a SHA-256 of those Secrets (`secrets_checksum`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +18,10 @@ from components.settings import Settings
 KES_CLIENT_MOUNT = "/etc/minio/kes"
 # Chart labels of the MinIO pods (`app: <chart name>`, `release: <release>`), used to spread them.
 CHART_APP_LABEL = "minio"
+# The chart hashes only its own secrets.yaml/configmap.yaml into the pod template (templates/deployment.yaml,
+# statefulset.yaml: checksum/secrets), both empty of ours with existingSecret/extraSecret; this one rolls the pods
+# when the Secrets they read change.
+SECRETS_CHECKSUM_ANNOTATION = "matih.io/secrets-checksum"
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,74 @@ def secret_names(settings: Settings) -> SecretNames:
         server_env=f"{settings.release_name}-server-env" if needs_env else None,
         kes_client_tls=f"{settings.release_name}-kes-client" if needs_tls else None,
     )
+
+
+@dataclass(frozen=True)
+class DataClaim:
+    """The standalone server's claim, owned by the program (`persistence.existingClaim`), not by the release: an
+    atomic rollback of a failed install deletes the release's own claim and strands a Retain volume with a stale
+    claimRef, so every retry would hang until the timeout."""
+
+    name: str
+    storage_class: str
+    size: str
+    volume_name: str | None  # the static local volume it is bound to; None when a provisioner provides one
+
+
+def local_volume_name(settings: Settings, node: str, drive: int) -> str:
+    suffix = node if settings.topology.drives_per_server == 1 else f"{node}-drive-{drive}"
+    return f"{settings.release_name}-{suffix}"
+
+
+def standalone_claim(settings: Settings) -> DataClaim | None:
+    if settings.topology.mode != "standalone":
+        return None  # the StatefulSet's volumeClaimTemplates make one claim per drive and pod
+    storage = settings.storage
+    local = storage.kind == "local" and storage.nodes
+    return DataClaim(
+        name=f"{settings.release_name}-data",
+        storage_class=storage.storage_class_name,
+        size=storage.size_per_drive,
+        volume_name=local_volume_name(settings, storage.nodes[0], 0) if local else None,
+    )
+
+
+def secrets_checksum(contents: Mapping[str, Mapping[str, str]]) -> str:
+    """SHA-256 over the data of the Secrets the pods read ({secret name: {key: value}}), in a stable order."""
+    canonical = json.dumps(contents, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def pod_annotations(checksum: str) -> dict[str, str]:
+    return {SECRETS_CHECKSUM_ANNOTATION: checksum}
+
+
+def service_values(settings: Settings) -> dict[str, Any]:
+    """The S3 Service, exposed as `api.exposure` says (the console stays inside the cluster)."""
+    api = settings.api
+    if api.exposure == "nodePort":
+        # With service.nodePort set the chart renders nodePort and no targetPort, which then defaults to the
+        # service port 9000 = minioAPIPort (templates/service.yaml).
+        return {"type": "NodePort", "nodePort": api.node_port}
+    if api.exposure == "loadBalancer":
+        return {
+            "type": "LoadBalancer",
+            "annotations": dict(api.load_balancer_annotations),
+            "loadBalancerSourceRanges": [api.load_balancer_source_range],
+        }
+    return {"type": "ClusterIP"}
+
+
+def persistence_values(settings: Settings) -> dict[str, Any]:
+    claim = standalone_claim(settings)
+    if claim is not None:
+        return {"enabled": True, "existingClaim": claim.name}
+    return {
+        "enabled": True,
+        "storageClass": settings.storage.storage_class_name,
+        "size": settings.storage.size_per_drive,
+        "accessMode": "ReadWriteOnce",
+    }
 
 
 def kms_environment(settings: Settings) -> dict[str, str]:
@@ -87,8 +163,9 @@ def pod_spread(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
-def chart_values(settings: Settings) -> dict[str, Any]:
-    """The complete `values` of the Helm release."""
+def chart_values(settings: Settings, annotations: object) -> dict[str, Any]:
+    """The complete `values` of the Helm release. `annotations` become the pods' `podAnnotations` untouched: a
+    mapping, or a deferred value that resolves to one (the checksum of secrets exists only at deploy time)."""
     names = secret_names(settings)
     image_tag = settings.image.tag + (f"@{settings.image.digest}" if settings.image.digest else "")
     values: dict[str, Any] = {
@@ -104,16 +181,12 @@ def chart_values(settings: Settings) -> dict[str, Any]:
         "buckets": [],
         "svcaccts": [],
         "customCommands": [],
-        "persistence": {
-            "enabled": True,
-            "storageClass": settings.storage.storage_class_name,
-            "size": settings.storage.size_per_drive,
-            "accessMode": "ReadWriteOnce",
-        },
+        "persistence": persistence_values(settings),
+        "podAnnotations": annotations,
         "resources": {"requests": dict(settings.resources.requests), "limits": dict(settings.resources.limits)},
         "environment": server_environment(settings),
         "metrics": {"serviceMonitor": {"enabled": False, "public": False}},
-        "service": {"type": "ClusterIP"},
+        "service": service_values(settings),
         "consoleService": {"type": "ClusterIP"},
         "ingress": {"enabled": False},
         "consoleIngress": {"enabled": False},

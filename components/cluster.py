@@ -1,19 +1,32 @@
-"""MinioCluster: namespace, storage, root credentials, KMS wiring, the Helm release and the MinIO provider."""
+"""MinioCluster: namespace, storage, root credentials, KMS wiring, the Helm release, its readiness gate and the
+MinIO provider."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 import pulumi_random as random
 
-from components.chart_values import chart_values, secret_names
+from components import readiness
+from components.chart_values import (
+    chart_values,
+    local_volume_name,
+    pod_annotations,
+    secret_names,
+    secrets_checksum,
+    standalone_claim,
+)
 from components.outputs import secret
 from components.settings import KesSettings, SecretKeyRef, Settings
+
+# The data of every Secret the MinIO pods read, by Secret name (hashed into the pod template, never shown).
+PodSecrets = dict[str, Mapping[str, pulumi.Input[str]]]
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class MinioCluster(pulumi.ComponentResource):
         self._settings = settings
         self._k8s = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         self._names = secret_names(settings)
+        self._pod_secrets: PodSecrets = {}
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -62,6 +76,7 @@ class MinioCluster(pulumi.ComponentResource):
         root_user, root_password, root_secret = self._root_credentials(name)
         kms_secrets = self._kms_secrets(name)
 
+        checksum = self._secrets_checksum()
         chart = settings.chart
         oci = chart.repo.startswith("oci://")
         release = k8s.helm.v3.Release(
@@ -71,7 +86,7 @@ class MinioCluster(pulumi.ComponentResource):
             chart=f"{chart.repo.rstrip('/')}/{chart.name}" if oci else chart.name,
             version=chart.version,
             repository_opts=None if oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo),
-            values=chart_values(settings),
+            values=chart_values(settings, checksum.apply(pod_annotations)),
             atomic=True,
             cleanup_on_fail=True,
             timeout=settings.helm_timeout_seconds,
@@ -81,14 +96,16 @@ class MinioCluster(pulumi.ComponentResource):
             ),
         )
 
+        gate = self._readiness_gate(name, checksum, release)
         self.provider = minio.Provider(
             f"{name}-minio-provider",
-            minio_server=settings.minio_endpoint,
+            minio_server=settings.api.endpoint,
             minio_user=root_user,
             minio_password=root_password,
             minio_region=settings.region,
             minio_ssl=settings.tls.enabled,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
+            minio_cacert_file=settings.api.ca_file,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[gate]),
         )
         # Resolves once the namespace exists, so dependants of this output wait for it.
         self.namespace = namespace.id.apply(lambda _: settings.namespace)
@@ -105,7 +122,8 @@ class MinioCluster(pulumi.ComponentResource):
         )
 
     def _storage(self, name: str) -> list[pulumi.Resource]:
-        """The StorageClass (and for local storage one PersistentVolume per drive) the chart's claims bind to."""
+        """The StorageClass (and for local storage one PersistentVolume per drive) the chart's claims bind to, and a
+        standalone server's own claim (see chart_values.DataClaim)."""
         storage = self._settings.storage
         resources: list[pulumi.Resource] = []
         if storage.create_storage_class:
@@ -127,6 +145,33 @@ class MinioCluster(pulumi.ComponentResource):
             for node in storage.nodes:
                 for drive in range(drives):
                     resources.append(self._local_volume(name, node, drive, drives, depends_on=resources[:1]))
+        claim = standalone_claim(self._settings)
+        if claim is not None:
+            metadata: dict[str, Any] = {"name": claim.name, "namespace": self._settings.namespace}
+            spec: dict[str, Any] = {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": claim.storage_class,
+                "resources": {"requests": {"storage": claim.size}},
+            }
+            if claim.volume_name:
+                spec["volumeName"] = claim.volume_name
+                # A claim pre-bound by volumeName binds at once, whatever the class's binding mode; but under
+                # WaitForFirstConsumer pulumi-kubernetes waits for phase Pending (v4.32.0 provider/pkg/await/
+                # awaiters.go untilCoreV1PersistentVolumeClaimReady), which such a claim may already have left, and
+                # would then time out after 5 minutes. The pod waits for the binding anyway.
+                metadata["annotations"] = {"pulumi.com/skipAwait": "true"}
+            resources.append(
+                k8s.core.v1.PersistentVolumeClaim(
+                    f"{name}-data",
+                    # Kubernetes' own (camelCase) field names: the SDK passes keys it does not know through as is.
+                    metadata=cast(Any, metadata),
+                    spec=cast(Any, spec),
+                    opts=pulumi.ResourceOptions.merge(
+                        self._in_namespace,
+                        pulumi.ResourceOptions(protect=self._settings.protect, depends_on=list(resources)),
+                    ),
+                )
+            )
         return resources
 
     def _local_volume(
@@ -154,7 +199,7 @@ class MinioCluster(pulumi.ComponentResource):
         return k8s.core.v1.PersistentVolume(
             f"{name}-pv-{suffix}",
             metadata={
-                "name": f"{self._settings.release_name}-{suffix}",
+                "name": local_volume_name(self._settings, node, drive),
                 "labels": {"app.kubernetes.io/part-of": "matih"},
             },
             spec=spec,
@@ -175,13 +220,11 @@ class MinioCluster(pulumi.ComponentResource):
         )
         root_user = secret(user.result)
         root_password = secret(password.result)
-        credentials = k8s.core.v1.Secret(
+        credentials = self._pod_secret(
             f"{name}-root-credentials",
-            metadata={"name": self._names.root_credentials, "namespace": self._settings.namespace},
-            type="Opaque",
+            self._names.root_credentials,
             # The chart's existingSecret contract: data keys rootUser and rootPassword.
-            string_data={"rootUser": root_user, "rootPassword": root_password},
-            opts=self._in_namespace,
+            {"rootUser": root_user, "rootPassword": root_password},
         )
         return root_user, root_password, credentials
 
@@ -209,17 +252,45 @@ class MinioCluster(pulumi.ComponentResource):
                 created.append(self._kes_client_secret(name, kes))
         if self._names.server_env:
             config_env = secret(pulumi.Output.all(*env_lines).apply(lambda lines: "\n".join(lines) + "\n"))
-            created.append(
-                k8s.core.v1.Secret(
-                    f"{name}-server-env",
-                    metadata={"name": self._names.server_env, "namespace": self._settings.namespace},
-                    type="Opaque",
-                    # Loaded by the server through MINIO_CONFIG_ENV_FILE (chart value extraSecret).
-                    string_data={"config.env": config_env},
-                    opts=self._in_namespace,
-                )
-            )
+            # Loaded by the server through MINIO_CONFIG_ENV_FILE (chart value extraSecret).
+            created.append(self._pod_secret(f"{name}-server-env", self._names.server_env, {"config.env": config_env}))
         return created
+
+    def _pod_secret(self, resource_name: str, name: str, data: Mapping[str, pulumi.Input[str]]) -> k8s.core.v1.Secret:
+        """A Secret in MinIO's namespace that the pods read; its content goes into their checksum."""
+        self._pod_secrets[name] = data
+        return k8s.core.v1.Secret(
+            resource_name,
+            metadata={"name": name, "namespace": self._settings.namespace},
+            type="Opaque",
+            string_data=data,
+            opts=self._in_namespace,
+        )
+
+    def _secrets_checksum(self) -> pulumi.Output[str]:
+        """The pods' checksum of their Secrets' content. Unsecret: it is a SHA-256 over at least the 40 random
+        alphanumerics of the root password (about 238 bits), so it reveals nothing, and a secret anywhere inside
+        `values` would make every Helm value secret in previews and diffs."""
+        contents = cast(pulumi.Output[Mapping[str, Mapping[str, str]]], pulumi.Output.from_input(self._pod_secrets))
+        return pulumi.Output.unsecret(contents.apply(secrets_checksum))
+
+    def _readiness_gate(self, name: str, checksum: pulumi.Output[str], release: pulumi.Resource) -> k8s.batch.v1.Job:
+        """A Job that completes once MinIO reports healthy (see components/readiness.py)."""
+        settings = self._settings
+        job_name = checksum.apply(lambda c: readiness.job_name(settings, readiness.release_fingerprint(settings, c)))
+        timeout = f"{readiness.await_timeout_seconds(settings)}s"
+        return k8s.batch.v1.Job(
+            f"{name}-ready",
+            # A plain Kubernetes manifest (camelCase), passed through by the SDK as is.
+            metadata=cast(Any, readiness.job_metadata(settings, job_name)),
+            spec=cast(Any, readiness.job_spec(settings)),
+            opts=pulumi.ResourceOptions.merge(
+                self._k8s,
+                pulumi.ResourceOptions(
+                    depends_on=[release], custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)
+                ),
+            ),
+        )
 
     def _existing(self, name: str, what: str, ref: SecretKeyRef) -> k8s.core.v1.Secret:
         namespace = ref.namespace or self._settings.namespace
@@ -236,10 +307,5 @@ class MinioCluster(pulumi.ComponentResource):
             data["ca.crt"] = _decoded(
                 self._existing(name, "kes-ca", kes.ca_secret), kes.ca_secret.key, "kms.kes.caSecret"
             )
-        return k8s.core.v1.Secret(
-            f"{name}-kes-client",
-            metadata={"name": self._names.kes_client_tls, "namespace": self._settings.namespace},
-            type="Opaque",
-            string_data=data,
-            opts=self._in_namespace,
-        )
+        assert self._names.kes_client_tls is not None, "only called when a KES client Secret is needed"
+        return self._pod_secret(f"{name}-kes-client", self._names.kes_client_tls, data)

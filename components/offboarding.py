@@ -41,7 +41,8 @@ class Retention:
 
     @property
     def children_retain_on_delete(self) -> bool:
-        # Only a tenant's own buckets are retained or purged; platform buckets keep the engine's default.
+        # Kept with a retained bucket; and a force-destroyed bucket takes its settings with it, so deleting them
+        # first would only be work that can fail half-way.
         return self.retain_on_delete or self.force_destroy
 
 
@@ -54,7 +55,8 @@ class TenantLifecycle:
 
 
 def platform_bucket_retention(settings: Settings) -> Retention:
-    return Retention(protect=settings.protect, retain_on_delete=False)
+    # forceDestroyBuckets: throwaway dev stacks only (settings refuses it with protect).
+    return Retention(protect=settings.protect, retain_on_delete=False, force_destroy=settings.force_destroy_buckets)
 
 
 def tenant_lifecycle(settings: Settings, tenant: TenantSettings, catalog_buckets: tuple[str, ...]) -> TenantLifecycle:

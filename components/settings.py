@@ -37,6 +37,11 @@ HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
 TOLERATION_KEYS = {"key", "operator", "value", "effect", "tolerationSeconds"}
 TRINO_CATALOG_TYPES = ("rest",)
 MINIO_API_PORT = 9000  # the chart's minioAPIPort and service.port defaults, which we keep
+# Kubernetes' default --service-node-port-range.
+NODE_PORT_RANGE = (30000, 32767)
+API_EXPOSURES = ("inCluster", "nodePort", "loadBalancer")
+CIDR = re.compile(r"^[0-9a-fA-F.:]+/\d{1,3}$")
+OPEN_TO_THE_WORLD = ("0.0.0.0/0", "::/0")
 
 
 class ConfigError(ValueError):
@@ -80,7 +85,7 @@ class ImageSettings:
 
 @dataclass(frozen=True)
 class StorageSettings:
-    kind: str  # "local" | "cloud"
+    kind: str  # "local" (static local volumes created here) | "provisioned" (a StorageClass's provisioner)
     size_per_drive: str
     size_per_drive_bytes: int
     storage_class_name: str
@@ -152,6 +157,18 @@ class TlsSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """How the S3 API is exposed, and so where the machine running Pulumi reaches it (`minioEndpoint`)."""
+
+    exposure: str  # "inCluster" | "nodePort" | "loadBalancer"
+    endpoint: str  # host:port for the MinIO provider
+    node_port: int | None = None
+    load_balancer_annotations: Mapping[str, str] = field(default_factory=dict)
+    load_balancer_source_range: str | None = None
+    ca_file: str | None = None  # the CA the MinIO provider trusts (minio_cacert_file), on the Pulumi machine
+
+
+@dataclass(frozen=True)
 class SchedulingSettings:
     node_selector: Mapping[str, str]
     tolerations: tuple[Mapping[str, Any], ...]
@@ -220,8 +237,10 @@ class Settings:
     tls: TlsSettings
     scheduling: SchedulingSettings
     region: str
-    minio_endpoint: str
+    api: ApiSettings
     protect: bool
+    force_destroy_buckets: bool
+    create_service_namespaces: bool
     helm_timeout_seconds: int
     tenants: tuple[TenantSettings, ...]
     service_namespaces: Mapping[str, str]
@@ -230,6 +249,11 @@ class Settings:
     trino: TrinoSettings
     access_keys: AccessKeySettings = AccessKeySettings()
     root_credentials_rotation: int = 0  # a keeper of the generated root credentials: bump to rotate them
+
+    @property
+    def consumer_namespaces(self) -> tuple[str, ...]:
+        """The namespaces the services run in, each once."""
+        return tuple(sorted(set(self.service_namespaces.values())))
 
     @property
     def s3_endpoint_url(self) -> str:
@@ -427,12 +451,12 @@ def _read_storage(root: _Reader, release_name: str) -> StorageSettings:
         "storage",
         {"kind", "sizePerDrive", "nodes", "hostPath", "storageClassName", "existingStorageClass", "storageClass"},
     )
-    kind = storage.string("kind", required=True, choices=("local", "cloud"), rule="local or cloud")
+    kind = storage.string("kind", required=True, choices=("local", "provisioned"), rule="local or provisioned")
     size, size_bytes = storage.quantity("sizePerDrive", None, required=True)
     if kind == "local":
         for key in ("existingStorageClass", "storageClass"):
             if storage.has(key):
-                storage.problem(key, storage.raw(key), "absent for kind: local (it is for kind: cloud)")
+                storage.problem(key, storage.raw(key), "absent for kind: local (it is for kind: provisioned)")
         nodes = storage.raw("nodes", None)
         if not isinstance(nodes, list) or not nodes:
             storage.problem("nodes", nodes, "a non-empty list of Kubernetes node names for the local volumes")
@@ -454,10 +478,10 @@ def _read_storage(root: _Reader, release_name: str) -> StorageSettings:
                 "hostPath", required=True, check=_is_absolute_path, rule="an absolute path on the nodes"
             ),
         )
-    if kind == "cloud":
+    if kind == "provisioned":
         for key in ("nodes", "hostPath", "storageClassName"):
             if storage.has(key):
-                storage.problem(key, storage.raw(key), "absent for kind: cloud (it is for kind: local)")
+                storage.problem(key, storage.raw(key), "absent for kind: provisioned (it is for kind: local)")
         existing = storage.string("existingStorageClass", pattern=DNS_SUBDOMAIN, rule="a StorageClass name")
         created = storage.child("storageClass", {"name", "provisioner", "parameters"})
         if storage.has("existingStorageClass") == storage.has("storageClass"):
@@ -467,7 +491,7 @@ def _read_storage(root: _Reader, release_name: str) -> StorageSettings:
             )
         if storage.has("storageClass"):
             return StorageSettings(
-                kind="cloud",
+                kind="provisioned",
                 size_per_drive=size or "",
                 size_per_drive_bytes=size_bytes or 0,
                 storage_class_name=created.string(
@@ -484,7 +508,7 @@ def _read_storage(root: _Reader, release_name: str) -> StorageSettings:
                 parameters=created.string_map("parameters"),
             )
         return StorageSettings(
-            kind="cloud",
+            kind="provisioned",
             size_per_drive=size or "",
             size_per_drive_bytes=size_bytes or 0,
             storage_class_name=existing or "",
@@ -679,6 +703,101 @@ def _read_tls(root: _Reader) -> TlsSettings:
     return TlsSettings(enabled, cert if enabled else None)
 
 
+def _is_in_cluster_host(host: str) -> bool:
+    return ".svc." in f"{host}."
+
+
+def _read_api(root: _Reader, release_name: str, namespace: str, tls: TlsSettings) -> ApiSettings:
+    """`api` and `minioEndpoint`: the exposure is chosen explicitly, and the endpoint must be where it leads."""
+    endpoint = root.string(
+        "minioEndpoint",
+        required=True,
+        pattern=HOST_PORT,
+        rule="host:port where Pulumi reaches the MinIO API (no scheme)",
+    )
+    api = root.child("api", {"exposure", "nodePort", "loadBalancer", "caFile"})
+    exposure = api.string(
+        "exposure",
+        required=True,
+        choices=API_EXPOSURES,
+        rule="one of " + ", ".join(API_EXPOSURES) + ": how the machine running Pulumi reaches the S3 API",
+    )
+    for key in ("nodePort", "loadBalancer"):  # each belongs to the exposure of its name
+        if api.has(key) and exposure != key:
+            api.problem(key, api.raw(key), f"absent unless exposure is {key} (exposure is {exposure})")
+    ca_file = api.string(
+        "caFile", check=_is_absolute_path, rule="an absolute path to a PEM CA file on the Pulumi machine"
+    )
+    if ca_file is not None and not tls.enabled:
+        api.problem("caFile", ca_file, "absent unless tls.enabled is true (the API is plain HTTP)")
+    host, _, port_text = (endpoint or "").rpartition(":")
+    port = int(port_text) if port_text.isdigit() else 0
+    in_cluster = in_cluster_endpoint(release_name, namespace)
+    node_port, annotations, source_range = None, {}, None
+    if exposure == "inCluster":
+        if endpoint and endpoint != in_cluster:
+            root.problem(
+                "minioEndpoint",
+                endpoint,
+                f'"{in_cluster}" (the S3 Service\'s in-cluster address) when api.exposure is inCluster, i.e. when '
+                "Pulumi runs inside the cluster",
+            )
+    elif exposure in ("nodePort", "loadBalancer") and endpoint and _is_in_cluster_host(host):
+        root.problem(
+            "minioEndpoint",
+            endpoint,
+            f"an address outside the cluster when api.exposure is {exposure} (in-cluster Service names resolve "
+            "only inside the cluster: use exposure inCluster for them)",
+        )
+    if exposure == "nodePort":
+        low, high = NODE_PORT_RANGE
+        node_port = api.integer("nodePort", None, minimum=low, maximum=high)
+        if not api.has("nodePort"):
+            api.problems.append(f"{api.key('nodePort')}: missing; must be an integer from {low} to {high}")
+        elif node_port is not None and endpoint and port != node_port:
+            root.problem(
+                "minioEndpoint",
+                endpoint,
+                f"a host:port on port {node_port}, the api.nodePort (kind/cluster.yaml maps it to the same host port)",
+            )
+    if exposure == "loadBalancer":
+        if not tls.enabled:
+            root.problems.append(
+                f"{PROJECT}:tls.enabled: got {_show(tls.enabled)}; must be true when api.exposure is loadBalancer: "
+                "the root credentials would cross the network in clear"
+            )
+        balancer = api.child("loadBalancer", {"annotations", "sourceRanges"})
+        annotations = balancer.string_map("annotations")
+        ranges = balancer.raw("sourceRanges", None)
+        if (
+            not isinstance(ranges, list)
+            or len(ranges) != 1
+            or not isinstance(ranges[0], str)
+            or not CIDR.match(ranges[0])
+            or ranges[0] in OPEN_TO_THE_WORLD
+        ):
+            # Chart 5.4.0 (templates/service.yaml) renders loadBalancerSourceRanges with Go's %v: two ranges would
+            # become the one invalid string "a b", so exactly one is supported.
+            balancer.problem(
+                "sourceRanges",
+                ranges,
+                "a list of exactly one CIDR that is not open to the world (chart 5.4.0 renders only one), e.g. "
+                '["10.0.0.0/8"]',
+            )
+        else:
+            source_range = ranges[0]
+        if endpoint and port != MINIO_API_PORT:
+            root.problem("minioEndpoint", endpoint, f"a host:port on port {MINIO_API_PORT}, the load balancer's port")
+    return ApiSettings(
+        exposure=exposure or "invalid",
+        endpoint=endpoint or "",
+        node_port=node_port,
+        load_balancer_annotations=annotations,
+        load_balancer_source_range=source_range,
+        ca_file=ca_file if tls.enabled else None,
+    )
+
+
 def _read_scheduling(root: _Reader) -> SchedulingSettings:
     scheduling = root.child("scheduling", {"nodeSelector", "tolerations"})
     tolerations = scheduling.raw("tolerations", [])
@@ -831,7 +950,10 @@ TOP_LEVEL_KEYS = {
     "scheduling",
     "region",
     "minioEndpoint",
+    "api",
     "protect",
+    "forceDestroyBuckets",
+    "createServiceNamespaces",
     "helmTimeoutSeconds",
     "tenants",
     "services",
@@ -872,13 +994,17 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     tls = _read_tls(root)
     scheduling = _read_scheduling(root)
     region = root.string("region", "us-east-1", pattern=REGION, rule="an S3 region name such as us-east-1")
-    endpoint = root.string(
-        "minioEndpoint",
-        in_cluster_endpoint(release_name, namespace),
-        pattern=HOST_PORT,
-        rule="host:port where Pulumi reaches the MinIO API (no scheme)",
-    )
+    api = _read_api(root, release_name, namespace, tls)
     protect = root.boolean("protect", True)
+    force_destroy = root.boolean("forceDestroyBuckets", False)
+    create_namespaces = root.boolean("createServiceNamespaces", False)
+    if force_destroy and protect:
+        root.problem(
+            "forceDestroyBuckets",
+            True,
+            "false while protect is true: a force-destroyable bucket loses its objects on delete (dev stacks only, "
+            "with protect: false)",
+        )
     timeout = root.integer("helmTimeoutSeconds", 900, minimum=60, maximum=3600)
     tenants = _read_tenants(root)
     access_keys = _read_access_keys(root)
@@ -900,7 +1026,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     )
     if problems:
         raise ConfigError(problems)
-    assert region is not None and endpoint is not None and timeout is not None and temporary_days is not None
+    assert region is not None and timeout is not None and temporary_days is not None
     return Settings(
         stack=stack,
         namespace=namespace,
@@ -917,8 +1043,10 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
         tls=tls,
         scheduling=scheduling,
         region=region,
-        minio_endpoint=endpoint,
+        api=api,
         protect=protect,
+        force_destroy_buckets=force_destroy,
+        create_service_namespaces=create_namespaces,
         helm_timeout_seconds=timeout,
         tenants=tenants,
         service_namespaces=services,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pulumi
@@ -38,6 +38,8 @@ class TenantArgs:
     parent_users: dict[str, minio.IamUser]
     parent_ready: dict[str, pulumi.Resource]  # the parent's policy attachment: keys are useless before it
     platform_buckets: list[pulumi.Resource]
+    # The services' namespaces where this program creates them (createServiceNamespaces), by name.
+    namespaces: Mapping[str, pulumi.Resource] = field(default_factory=dict)
 
 
 class Tenant(pulumi.ComponentResource):
@@ -53,6 +55,7 @@ class Tenant(pulumi.ComponentResource):
         tid = tenant.id
         on_minio = pulumi.ResourceOptions(parent=self, provider=args.minio_provider)
         self._tenant_id = tid
+        self._namespaces = args.namespaces
         self._on_k8s = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         where = placement(tenant)
         key_name = tenant_kms_key(settings, tid)
@@ -171,7 +174,11 @@ class Tenant(pulumi.ComponentResource):
             },
             type="Opaque",
             string_data=data,
-            opts=self._on_k8s,
+            opts=pulumi.ResourceOptions.merge(
+                self._on_k8s, pulumi.ResourceOptions(depends_on=[self._namespaces[namespace]])
+            )
+            if namespace in self._namespaces
+            else self._on_k8s,
         )
         self.secret_names[output_key] = f"{namespace}/{name}"
 

@@ -29,6 +29,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from components import erasure
 from components.catalog import BUCKET_NAMES
@@ -52,6 +53,8 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 PERSISTENT_VOLUME = "kubernetes:core/v1:PersistentVolume"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+JOB = "kubernetes:batch/v1:Job"
+MINIO_PROVIDER = "pulumi:providers:minio"
 STACK = "pulumi:pulumi:Stack"
 TENANT_COMPONENT = "matih:tenancy:Tenant"
 
@@ -93,6 +96,15 @@ SHARED_BUCKET_TENANT_ACTIONS = frozenset({"s3:getbucketlocation", LIST_BUCKET})
 LIST_MULTIPART_UPLOADS = "s3:listbucketmultipartuploads"
 # `admin:*` statements ignore Resource, `kms:*` reaches every tenant's keys: neither can be scoped to a tenant.
 UNSCOPABLE_ACTION_PREFIXES = ("admin:", "kms:")
+
+
+# A Service or balancer source range that admits any address.
+OPEN_SOURCE_RANGES = frozenset({"0.0.0.0/0", "::/0"})
+# pulumi-kubernetes annotations (provider/pkg/metadata/annotations.go).
+SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+# The restricted Pod Security level allows adding only this capability.
+RESTRICTED_ADDABLE_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
+RESTRICTED_SECCOMP_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 
 
 # --- Reading engine values --------------------------------------------------------------------------------------
@@ -302,12 +314,23 @@ def is_anonymous(principal: Any) -> bool:
 
 
 def leaves(tree: Any, path: str = "", key: str = "") -> Iterator[tuple[str, str, Any]]:
-    """(path, key, value) of every scalar below `tree`; list items carry their list's key."""
+    """(path, key, value) of every scalar below `tree`; list items carry their list's key. Values not known at
+    preview are left out: the program computes them (e.g. the pods' secrets checksum on a fresh stack), so they are
+    no literal, and the same policy sees them once `up` knows them. Reading one would skip the whole policy."""
     if isinstance(tree, Mapping):
-        for child_key, value in tree.items():
-            yield from leaves(value, f"{path}.{child_key}" if path else str(child_key), str(child_key))
+        for child_key in tree:
+            child_path = f"{path}.{child_key}" if path else str(child_key)
+            try:
+                value = tree[child_key]
+            except UnknownValueError:
+                continue
+            yield from leaves(value, child_path, str(child_key))
     elif isinstance(tree, Sequence) and not isinstance(tree, str):
-        for index, item in enumerate(tree):
+        for index in range(len(tree)):
+            try:
+                item = tree[index]
+            except UnknownValueError:
+                continue
             yield from leaves(item, f"{path}[{index}]", key)
     else:
         yield path, key, tree
@@ -399,9 +422,9 @@ def validate_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportVi
                 None,
             )
     # The environment is judged by name above; everything else by credential-named keys with a literal.
-    without_environment = {key: value for key, value in values.items() if key != "environment"}
-    for path in credential_literals(without_environment):
-        report(f"values.{path} holds a literal credential; reference a Secret instead", None)
+    for path in credential_literals(values):
+        if path.split(".", 1)[0] != "environment":
+            report(f"values.{path} holds a literal credential; reference a Secret instead", None)
 
 
 def validate_pinned_chart_and_image(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -517,9 +540,18 @@ def validate_production_durability(args: ResourceValidationArgs, report: ReportV
         reclaim = args.props.get("reclaimPolicy") or "Delete"
         if reclaim != "Retain":
             report(f"StorageClass reclaimPolicy is {reclaim!r}: deleting a claim would delete the drive's data", None)
-    elif (
-        args.resource_type in (S3_BUCKET, NAMESPACE) and not args.opts.protect and not is_tenant_child(args.opts.parent)
+    if (
+        args.resource_type == S3_BUCKET
+        and is_enabled(args.props.get("forceDestroy"))
+        and not is_tenant_child(args.opts.parent)
     ):
+        # A tenant's buckets may be force-destroyable only in an acknowledged purge: tenant-offboarding-and-purge.
+        report(
+            f"bucket {args.props.get('bucket')!r} has forceDestroy: a destroy or replacement would delete it with "
+            "every object version in it (terraform-provider-minio minioDeleteBucket); only throwaway dev stacks may",
+            None,
+        )
+    if args.resource_type in (S3_BUCKET, NAMESPACE) and not args.opts.protect and not is_tenant_child(args.opts.parent):
         # A tenant's buckets may be unprotected while it is offboarded: tenant-offboarding-and-purge judges them.
         # pulumi-policy 1.21 (and the engine's analyzer protocol) expose `protect` but not `retainOnDelete`.
         what = "bucket" if args.resource_type == S3_BUCKET else "namespace"
@@ -563,14 +595,15 @@ def validate_tenant_offboarding_and_purge(args: StackValidationArgs, report: Rep
         owner = catalog_owner(name)
         owner_tenant = owner[1] if owner is not None else None
         state = states.get(owner_tenant or "", "active")
-        if is_enabled(bucket.props.get("forceDestroy")) and state != "purge":
+        parent = bucket.parent
+        tenant_bucket = parent is not None and parent.resource_type == TENANT_COMPONENT
+        # Platform buckets' forceDestroy (throwaway dev stacks only) is production-durability's to judge.
+        if tenant_bucket and is_enabled(bucket.props.get("forceDestroy")) and state != "purge":
             report(
                 f"bucket {name!r} has forceDestroy: deleting it would delete every object; only a tenant purge may "
                 "set it",
                 bucket.urn,
             )
-        parent = bucket.parent
-        tenant_bucket = parent is not None and parent.resource_type == TENANT_COMPONENT
         if production and tenant_bucket and not bucket.opts.protect and state == "active":
             report(
                 f"bucket {name!r} of active tenant {owner_tenant!r} is not protected: a removal would reach its data "
@@ -627,6 +660,100 @@ def validate_chart_provisioning_disabled(args: ResourceValidationArgs, report: R
             report(f"values.{key} is not set; the chart default provisions through a hook Job. Set it to []", None)
         elif as_list(values[key]):
             report(f"values.{key} is not empty; manage these with the MinIO provider, not the chart's hook Job", None)
+
+
+def service_exposure_problems(values: Mapping[str, Any], production: bool) -> list[str]:
+    """Why the chart's Services or ingresses offer the API (and its root credentials) more widely than they may."""
+    problems = []
+    tls = is_enabled(as_mapping(values.get("tls")).get("enabled"))
+    service = as_mapping(values.get("service"))
+    service_type = service.get("type") or "ClusterIP"
+    if service_type == "LoadBalancer":
+        if not tls:
+            problems.append(
+                "values.service.type is LoadBalancer without values.tls.enabled: the S3 API and the root "
+                "credentials Pulumi sends would cross the network in clear"
+            )
+        ranges = [str(r) for r in as_list(service.get("loadBalancerSourceRanges"))]
+        if not ranges or OPEN_SOURCE_RANGES & set(ranges):
+            problems.append(
+                f"values.service.loadBalancerSourceRanges is {ranges}: the load balancer would admit any address; "
+                "name the network Pulumi and the services come from"
+            )
+    elif service_type == "NodePort" and production:
+        problems.append(
+            "values.service.type is NodePort: every node's address serves the S3 API; production reaches MinIO "
+            "inside the cluster or through a TLS load balancer"
+        )
+    console_type = as_mapping(values.get("consoleService")).get("type") or "ClusterIP"
+    if console_type != "ClusterIP":
+        problems.append(f"values.consoleService.type is {console_type}: the admin console stays inside the cluster")
+    for key in ("ingress", "consoleIngress"):
+        ingress = as_mapping(values.get(key))
+        if is_enabled(ingress.get("enabled")) and not as_list(ingress.get("tls")):
+            problems.append(f"values.{key} is enabled without tls: credentials would cross it in clear")
+    return problems
+
+
+def validate_api_exposure(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != HELM_RELEASE:
+        return
+    production = bool(args.get_config().get("production", False))
+    for problem in service_exposure_problems(release_values(args.props), production):
+        report(problem, None)
+
+
+def restricted_pod_problems(pod: Mapping[str, Any]) -> list[str]:
+    """Where a pod spec falls short of the restricted Pod Security level (the fields that level checks)."""
+    problems = []
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if is_enabled(pod.get(key)):
+            problems.append(f"the pod sets {key}")
+    for volume in as_list(pod.get("volumes")):
+        if "hostPath" in as_mapping(volume):
+            problems.append(f"volume {as_mapping(volume).get('name')!r} is a hostPath")
+    pod_context = as_mapping(pod.get("securityContext"))
+    containers = [as_mapping(c) for c in as_list(pod.get("containers")) + as_list(pod.get("initContainers"))]
+    for container in containers:
+        label = f"container {container.get('name')!r}"
+        context = as_mapping(container.get("securityContext"))
+        if not is_enabled(context.get("runAsNonRoot", pod_context.get("runAsNonRoot"))):
+            problems.append(f"{label} may run as root (runAsNonRoot is not true)")
+        seccomp = as_mapping(context.get("seccompProfile") or pod_context.get("seccompProfile")).get("type")
+        if seccomp not in RESTRICTED_SECCOMP_TYPES:
+            problems.append(f"{label} has no RuntimeDefault or Localhost seccompProfile")
+        if context.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{label} does not set allowPrivilegeEscalation: false")
+        if is_enabled(context.get("privileged")):
+            problems.append(f"{label} is privileged")
+        capabilities = as_mapping(context.get("capabilities"))
+        if "ALL" not in [str(c) for c in as_list(capabilities.get("drop"))]:
+            problems.append(f"{label} does not drop ALL capabilities")
+        added = {str(c) for c in as_list(capabilities.get("add"))} - RESTRICTED_ADDABLE_CAPABILITIES
+        if added:
+            problems.append(f"{label} adds capabilities {sorted(added)}")
+    return problems
+
+
+def validate_bounded_restricted_jobs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != JOB:
+        return
+    metadata = as_mapping(args.props.get("metadata"))
+    spec = as_mapping(args.props.get("spec"))
+    if is_enabled(as_mapping(metadata.get("annotations")).get(SKIP_AWAIT_ANNOTATION)):
+        report(
+            f"the Job sets {SKIP_AWAIT_ANNOTATION}: Pulumi would not wait for it to complete, so what depends on it "
+            "(the MinIO provider) would not wait either",
+            None,
+        )
+    if spec.get("ttlSecondsAfterFinished") is not None:
+        report("spec.ttlSecondsAfterFinished deletes the finished Job, and Pulumi would recreate it on every up", None)
+    if spec.get("activeDeadlineSeconds") is None:
+        report("spec.activeDeadlineSeconds is not set: a Job that never finishes holds the deployment forever", None)
+    if spec.get("backoffLimit") is None:
+        report("spec.backoffLimit is not set: Kubernetes retries a failing pod 6 times before giving up", None)
+    for problem in restricted_pod_problems(as_mapping(as_mapping(spec.get("template")).get("spec"))):
+        report(f"{problem}: Jobs here run at the restricted Pod Security level", None)
 
 
 # --- Stack validations ------------------------------------------------------------------------------------------
@@ -697,6 +824,19 @@ def validate_temporary_objects_expire(args: StackValidationArgs, report: ReportV
             )
 
 
+def validate_minio_waits_for_readiness(args: StackValidationArgs, report: ReportViolation) -> None:
+    providers = resources_of(args, MINIO_PROVIDER)
+    if not providers:
+        args.not_applicable("no MinIO provider in this stack")
+    for provider in providers:
+        if not any(dependency.resource_type == JOB for dependency in provider.dependencies):
+            report(
+                f"the MinIO provider {provider.name!r} does not depend on a readiness Job: chart 5.4.0 has no probes, "
+                "so it would call MinIO while the server may still be starting",
+                provider.urn,
+            )
+
+
 # --- The pack ---------------------------------------------------------------------------------------------------
 
 PRODUCTION_FLAG = {
@@ -755,7 +895,7 @@ POLICIES: list[Policy] = [
         description=(
             "Production runs distributed with valid erasure coding of at least the minimum parity on 4+ servers "
             "spread over nodes with a PodDisruptionBudget, on retained non-local volumes, with buckets and the "
-            "namespace protected."
+            "namespace protected and no force-destroyable bucket."
         ),
         validate=validate_production_durability,
         enforcement_level=EnforcementLevel.MANDATORY,
@@ -832,6 +972,31 @@ POLICIES: list[Policy] = [
             "never deletes or rotates what it creates, and the default user is console/console123 with consoleAdmin."
         ),
         validate=validate_chart_provisioning_disabled,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="api-exposure",
+        description=(
+            "The S3 API leaves the cluster only through a TLS load balancer limited to a source range (or, outside "
+            "production, a NodePort); the console and plain-HTTP ingresses stay inside."
+        ),
+        validate=validate_api_exposure,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(properties=PRODUCTION_FLAG),
+    ),
+    ResourceValidationPolicy(
+        name="bounded-restricted-jobs",
+        description=(
+            "Jobs are awaited (no skipAwait), kept (no TTL), bounded (activeDeadlineSeconds, backoffLimit) and run at "
+            "the restricted Pod Security level."
+        ),
+        validate=validate_bounded_restricted_jobs,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        name="minio-waits-for-readiness",
+        description="The MinIO provider depends on a readiness Job, so nothing calls MinIO before it reports healthy.",
+        validate=validate_minio_waits_for_readiness,
         enforcement_level=EnforcementLevel.MANDATORY,
     ),
     ResourceValidationPolicy(

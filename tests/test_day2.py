@@ -379,26 +379,30 @@ def with_option(inventory: Inventory, name: str, **changes: Any) -> Inventory:
 
 
 @pytest.mark.parametrize(
-    ("mutate", "expected"),
+    ("mutate", "rule", "expected"),
     [
         (
             lambda inv: with_option(inv, "initech-backups", protect=False),
+            "tenant-offboarding-and-purge",
             "bucket 'backups-initech' of active tenant 'initech' is not protected",
         ),
         (
+            # A platform bucket's forceDestroy is dev's alone: production-durability refuses it in prod.
             lambda inv: with_input(inv, "backups", forceDestroy=True),
-            "bucket 'backups' has forceDestroy: deleting it would delete every object",
+            "production-durability",
+            "bucket 'backups' has forceDestroy",
         ),
         (
             lambda inv: with_input(inv, "initech-lakehouse", forceDestroy=True),
+            "tenant-offboarding-and-purge",
             "bucket 'lakehouse-initech' has forceDestroy",
         ),
     ],
 )
-def test_mutated_plans_are_caught_by_the_purge_rule(prod_inventory, mutate, expected):
+def test_mutated_plans_are_caught_by_the_purge_rule(prod_inventory, mutate, rule, expected):
     assert mandatory_violations(prod_inventory) == []
     found = mandatory_violations(mutate(prod_inventory))
-    assert len(found) == 1 and found[0].startswith("tenant-offboarding-and-purge: ") and expected in found[0], found
+    assert len(found) == 1 and found[0].startswith(f"{rule}: ") and expected in found[0], found
 
 
 def test_a_purge_state_without_its_acknowledgement_is_caught_in_any_stack(purged):

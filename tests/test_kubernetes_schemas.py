@@ -42,7 +42,7 @@ def run_program(root: Path, program: str) -> ProviderCheckError:
 def test_the_stacks_declare_objects_of_every_kind_we_check(stack, request):
     inventory: Inventory = request.getfixturevalue(f"{stack}_inventory")
     kinds = {r.type.rsplit(":", 1)[1] for r in inventory if r.type.startswith("kubernetes:") and r.custom}
-    assert {"Namespace", "StorageClass", "Secret", "Release"} <= kinds
+    assert {"Namespace", "Secret", "Job", "Release"} <= kinds
 
 
 def test_a_broken_object_is_refused_at_registration(tmp_path):

@@ -117,10 +117,13 @@ def test_parity_change_shows_the_helm_env_and_the_erasure_figures_only(prod_inve
 
     assert (diff.added, diff.removed, diff.other_outputs) == ((), (), ())
     assert not diff.tenants
-    [release] = diff.changed
-    assert release.type == "kubernetes:helm.sh/v3:Release"
+    changed = {c.type: c for c in diff.changed}
+    assert changed.keys() == {"kubernetes:helm.sh/v3:Release", "kubernetes:batch/v1:Job"}
+    release = changed["kubernetes:helm.sh/v3:Release"]
     assert release.inputs == (Change("values.environment.MINIO_STORAGE_CLASS_STANDARD", "EC:4", "EC:3"),)
     assert release.options == ()
+    # A new release means a new readiness gate (its name hashes the release), which waits for the new layout.
+    assert [c.path for c in changed["kubernetes:batch/v1:Job"].inputs] == ["metadata.name"]
     figures = {c.path: (c.before, c.after) for c in diff.erasure}
     assert figures.keys() == {
         "standardParity",
@@ -244,12 +247,32 @@ def test_removing_a_bucket_tenant_from_prod_in_one_step_is_refused_by_protection
     assert markdown.index("### Risks") < markdown.index("### Tenant access") < markdown.index("### Details")
 
 
-def test_dev_drive_size_cannot_grow_on_local_volumes(dev_inventory):
+def test_dev_drive_growth_on_an_external_class_warns_that_only_the_cluster_knows(dev_inventory):
     storage = load_stack_config("dev")["matih-minio:storage"]
     head = run_stack("dev", {"storage": {**storage, "sizePerDrive": "40Gi"}})
-    [refused] = diff_inventories(dev_inventory, head).refused
+    diff = diff_inventories(dev_inventory, head)
+    assert diff.refused == ()
+    [warning] = [r for r in diff.risks if r.rule == "drive-size"]
+    assert (warning.severity, warning.subject) == ("warning", "minio-release")
+    assert "`20Gi` -> `40Gi`" in warning.what and "StorageClass `standard` allows volume expansion" in warning.what
+
+
+STATIC_LOCAL = {"kind": "local", "sizePerDrive": "20Gi", "nodes": ["matih-control-plane"], "hostPath": "/srv/minio"}
+
+
+def test_a_static_local_volume_cannot_grow():
+    base = run_stack("dev", {"storage": STATIC_LOCAL})
+    head = run_stack("dev", {"storage": {**STATIC_LOCAL, "sizePerDrive": "40Gi"}})
+    [refused] = diff_inventories(base, head).refused
     assert (refused.rule, refused.subject) == ("drive-size", "minio-release")
     assert "does not allow volume expansion" in refused.what
+
+
+def test_a_claim_never_shrinks(dev_inventory):
+    storage = load_stack_config("dev")["matih-minio:storage"]
+    head = run_stack("dev", {"storage": {**storage, "sizePerDrive": "10Gi"}})
+    [refused] = diff_inventories(dev_inventory, head).refused
+    assert refused.rule == "drive-size" and "can only grow" in refused.what
 
 
 def test_removing_a_dev_tenant_is_allowed_and_says_its_data_stays(dev_inventory):
@@ -410,8 +433,8 @@ def _edit_prod_config(repo: Path, key: str, value: Any, stack: str = "prod") -> 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project with two commits (a broken prod, then the real one) and, in the working tree,
-    prod's standard parity lowered to EC:3 and its Trino catalog URI changed, dev's drives grown (refused on local
-    volumes), and a new qa stack."""
+    prod's standard parity lowered to EC:3 and its Trino catalog URI changed, dev's drive shrunk (refused: a claim
+    only grows), and a new qa stack."""
     root = tmp_path_factory.mktemp("repo")
     _copy_project(root)
     prod = (root / "Pulumi.prod.yaml").read_text()
@@ -425,7 +448,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _edit_prod_config(root, "erasure", {"standard": "EC:3", "reducedRedundancy": "EC:2"})
     _edit_prod_config(root, "trino", {**_prod("trino"), "catalogUri": "http://catalog.example:8181"})
     storage = load_stack_config("dev")["matih-minio:storage"]
-    _edit_prod_config(root, "storage", {**storage, "sizePerDrive": "40Gi"}, stack="dev")
+    _edit_prod_config(root, "storage", {**storage, "sizePerDrive": "10Gi"}, stack="dev")
     shutil.copy(root / "Pulumi.dev.yaml", root / "Pulumi.qa.yaml")
     return root
 
@@ -434,8 +457,9 @@ def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     result = _plan_diff_cli(repo, "prod")
 
     assert result.returncode == 0, result.stderr
-    # Only the three Trino catalogs are re-created: both sides' children digest masked values with one key.
-    assert f"**0 to add, 0 to remove, 1 to change, {len(_tenant_ids('prod'))} to replace**" in result.stdout
+    # The release changes; the Trino catalogs (both sides' children digest masked values with one key) and the
+    # readiness gate (a Job named after the release inputs) are re-created.
+    assert f"**0 to add, 0 to remove, 1 to change, {len(_tenant_ids('prod')) + 1} to replace**" in result.stdout
     assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in result.stdout
     assert "catalog.example" not in result.stdout
     assert "| `values.environment.MINIO_STORAGE_CLASS_STANDARD` | `EC:4` | `EC:3` |" in result.stdout

@@ -22,10 +22,13 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE
 
+from components import readiness
 from components.iam import TenantPlacement, policy_json, service_account_policy, service_parent_policy
+from components.settings import load_settings
 from policies import matih_policies as mp
-from tools.engine import PROJECT_DIR, SECRET_MASK, Inventory, ResourceRecord, run_stack
+from tools.engine import PROJECT_DIR, SECRET_MASK, Inventory, ResourceRecord, project_config_values, run_stack
 from tools.policy_check import (
     PolicyConfigError,
     Violation,
@@ -127,8 +130,8 @@ def environment(**changes: str | None) -> dict[str, str]:
     return {name: value for name, value in merged.items() if value is not None}
 
 
-def bucket(name: str, *, protect: bool = True, acl: str = "private") -> PolicyResource:
-    return resource(mp.S3_BUCKET, {"bucket": name, "acl": acl, "forceDestroy": False}, name, protect=protect)
+def bucket(name: str, *, protect: bool = True, acl: str = "private", force_destroy: bool = False) -> PolicyResource:
+    return resource(mp.S3_BUCKET, {"bucket": name, "acl": acl, "forceDestroy": force_destroy}, name, protect=protect)
 
 
 def encryption(bucket_name: str, key: str = "matih-platform") -> PolicyResource:
@@ -307,6 +310,14 @@ def test_plaintext_credentials_in_helm_values_are_caught(values, expected):
     assert_reports(violations("no-plaintext-secrets", release(**values)), expected)
 
 
+def test_values_unknown_at_preview_do_not_hide_the_secret_scan():
+    # A fresh stack's preview: the pods' checksum of generated secrets is not known yet (an unknown object).
+    preview = release(podAnnotations=UNKNOWN_OBJECT_VALUE)
+    assert violations("no-plaintext-secrets", preview) == []
+    leaky = release(podAnnotations=UNKNOWN_OBJECT_VALUE, rootPassword="hunter2")
+    assert_reports(violations("no-plaintext-secrets", leaky), "values.rootPassword holds a literal credential")
+
+
 def stack_outputs(outputs: dict[str, Any]) -> PolicyResource:
     return resource(mp.STACK, outputs, "matih-minio-test")
 
@@ -429,11 +440,111 @@ def test_required_pod_anti_affinity_also_spreads_servers():
         (resource(mp.PERSISTENT_VOLUME, {"spec": {"hostPath": {"path": "/data"}}}), "spec.hostPath"),
         (resource(mp.STORAGE_CLASS, {"provisioner": "ebs.csi.aws.com"}), "reclaimPolicy is 'Delete'"),
         (bucket("lakehouse", protect=False), "the bucket is not protected"),
+        (bucket("lakehouse", force_destroy=True), "'lakehouse' has forceDestroy"),
         (resource(mp.NAMESPACE, {"metadata": {"name": "minio"}}), "the namespace is not protected"),
     ],
 )
 def test_volatile_production_storage_is_caught(subject, expected):
     assert_reports(violations("production-durability", subject, config=PRODUCTION), expected)
+
+
+def test_force_destroyable_dev_buckets_are_fine_outside_production():
+    dev_bucket = bucket("exports", protect=False, force_destroy=True)
+    assert violations("production-durability", dev_bucket, config={"production": False}) == []
+
+
+# --- api-exposure -------------------------------------------------------------------------------------------------
+
+TLS_ON = {"enabled": True, "certSecret": "minio-tls", "privateKey": "tls.key", "publicCrt": "tls.crt"}
+INTERNAL_BALANCER = {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/8"]}
+
+
+def test_in_cluster_and_tls_balancer_exposures_pass():
+    for production in (False, True):
+        config = {"production": production}
+        assert violations("api-exposure", release(service={"type": "ClusterIP"}), config=config) == []
+        assert violations("api-exposure", release(service=INTERNAL_BALANCER, tls=TLS_ON), config=config) == []
+    node_port = release(service={"type": "NodePort", "nodePort": 30900})
+    assert violations("api-exposure", node_port, config={"production": False}) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "production", "expected"),
+    [
+        ({"service": INTERNAL_BALANCER}, False, "LoadBalancer without values.tls.enabled"),
+        ({"service": {"type": "LoadBalancer"}, "tls": TLS_ON}, False, "would admit any address"),
+        (
+            {"service": {**INTERNAL_BALANCER, "loadBalancerSourceRanges": ["0.0.0.0/0"]}, "tls": TLS_ON},
+            False,
+            "would admit any address",
+        ),
+        ({"service": {"type": "NodePort", "nodePort": 30900}}, True, "values.service.type is NodePort"),
+        ({"consoleService": {"type": "LoadBalancer"}}, False, "consoleService.type is LoadBalancer"),
+        ({"ingress": {"enabled": True, "hosts": ["s3.example.com"]}}, False, "values.ingress is enabled without tls"),
+    ],
+)
+def test_wide_open_api_is_caught(values, production, expected):
+    assert_reports(violations("api-exposure", release(**values), config={"production": production}), expected)
+
+
+# --- bounded-restricted-jobs and minio-waits-for-readiness ----------------------------------------------------------
+
+
+def gate_job(mutate: Callable[[dict[str, Any]], None] | None = None) -> PolicyResource:
+    settings = load_settings(project_config_values("prod"), "prod")
+    props = {
+        "metadata": readiness.job_metadata(settings, "minio-ready-0123456789ab"),
+        "spec": readiness.job_spec(settings),
+    }
+    if mutate:
+        mutate(props)
+    return resource(mp.JOB, props, "minio-ready")
+
+
+def test_the_readiness_gate_is_a_bounded_restricted_job():
+    assert violations("bounded-restricted-jobs", gate_job()) == []
+
+
+def pod_of(props: dict[str, Any]) -> dict[str, Any]:
+    return props["spec"]["template"]["spec"]
+
+
+def container_of(props: dict[str, Any]) -> dict[str, Any]:
+    return pod_of(props)["containers"][0]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda p: p["metadata"]["annotations"].update({"pulumi.com/skipAwait": "true"}), "pulumi.com/skipAwait"),
+        (lambda p: p["spec"].update(ttlSecondsAfterFinished=60), "ttlSecondsAfterFinished"),
+        (lambda p: p["spec"].pop("activeDeadlineSeconds"), "activeDeadlineSeconds is not set"),
+        (lambda p: p["spec"].pop("backoffLimit"), "backoffLimit is not set"),
+        (lambda p: pod_of(p)["securityContext"].pop("runAsNonRoot"), "may run as root"),
+        (lambda p: pod_of(p)["securityContext"].pop("seccompProfile"), "seccompProfile"),
+        (lambda p: container_of(p)["securityContext"].pop("allowPrivilegeEscalation"), "allowPrivilegeEscalation"),
+        (lambda p: container_of(p)["securityContext"].update(privileged=True), "is privileged"),
+        (lambda p: container_of(p)["securityContext"].update(capabilities={}), "does not drop ALL"),
+        (
+            lambda p: container_of(p)["securityContext"].update(capabilities={"drop": ["ALL"], "add": ["SYS_ADMIN"]}),
+            "adds capabilities ['SYS_ADMIN']",
+        ),
+        (lambda p: pod_of(p).update(hostNetwork=True), "sets hostNetwork"),
+        (lambda p: pod_of(p).update(volumes=[{"name": "node", "hostPath": {"path": "/"}}]), "'node' is a hostPath"),
+    ],
+)
+def test_unbounded_or_unrestricted_jobs_are_caught(mutate, expected):
+    assert_reports(violations("bounded-restricted-jobs", gate_job(mutate)), expected)
+
+
+def test_the_minio_provider_must_wait_for_a_readiness_job():
+    gate = gate_job()
+    waiting = resource(mp.MINIO_PROVIDER, {"minioServer": "minio.minio.svc.cluster.local:9000"}, "minio-provider")
+    waiting.dependencies = [gate]
+    assert violations("minio-waits-for-readiness", waiting, gate) == []
+    eager = resource(mp.MINIO_PROVIDER, {"minioServer": "minio.minio.svc.cluster.local:9000"}, "minio-provider")
+    eager.dependencies = [release()]
+    assert_reports(violations("minio-waits-for-readiness", eager, gate), "does not depend on a readiness Job")
 
 
 # --- kms-configured and bucket-default-encryption ---------------------------------------------------------------
@@ -516,6 +627,9 @@ def test_pod_resources_are_requested_and_limited():
 def test_stack_config_files_parse_and_switch_production_on_only_for_prod():
     assert load_pack_config("prod").properties["production-durability"] == PRODUCTION
     assert load_pack_config("dev").properties["production-durability"]["production"] is False
+    for policy in ("kms-configured", "api-exposure"):
+        assert load_pack_config("prod").properties[policy]["production"] is True, policy
+        assert load_pack_config("dev").properties[policy]["production"] is False, policy
 
 
 @pytest.mark.parametrize(
@@ -662,6 +776,36 @@ MUTATIONS: list[tuple[str, str, Mutation, str, str]] = [
         "'^5.4.0'",
     ),
     ("prod", "no chart version", set_input("minio-release", "version", ""), "pinned-chart-and-image", "exact semantic"),
+    (
+        "prod",
+        "force-destroyable bucket",
+        set_input("lakehouse", "forceDestroy", True),
+        "production-durability",
+        "'lakehouse' has forceDestroy",
+    ),
+    (
+        "prod",
+        "S3 API on a NodePort",
+        set_values(service={"type": "NodePort", "nodePort": 30900}),
+        "api-exposure",
+        "values.service.type is NodePort",
+    ),
+    (
+        "dev",
+        "gate not awaited",
+        lambda inventory: (
+            inventory.named("minio-ready").inputs["metadata"].update(annotations={"pulumi.com/skipAwait": "true"})
+        ),
+        "bounded-restricted-jobs",
+        "pulumi.com/skipAwait",
+    ),
+    (
+        "prod",
+        "provider not gated",
+        lambda inventory: inventory.named("minio-minio-provider").options.update(dependsOn=[]),
+        "minio-waits-for-readiness",
+        "does not depend on a readiness Job",
+    ),
     (
         "prod",
         "second lifecycle policy",

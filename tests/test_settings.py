@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -113,10 +114,14 @@ def test_distributed_needs_its_layout():
     assert any("topology.drivesPerServer: missing" in p for p in problems)
 
 
+LOCAL_STORAGE = {"kind": "local", "sizePerDrive": "20Gi", "nodes": ["node-a"], "hostPath": "/var/lib/matih/minio"}
+
+
 def test_local_storage_needs_a_node():
-    config = with_changes("dev")
-    config["storage"] = {k: v for k, v in config["storage"].items() if k != "nodes"}
-    assert_one_problem(config, "matih-minio:storage.nodes", "non-empty list of Kubernetes node names")
+    config = with_changes("dev", storage={k: v for k, v in LOCAL_STORAGE.items() if k != "nodes"})
+    problems = problems_of(config, "dev")
+    assert len(problems) == 1 and "matih-minio:storage.nodes" in problems[0], problems
+    assert "non-empty list of Kubernetes node names" in problems[0]
 
 
 @pytest.mark.parametrize("size", ["20 Gi", "lots", "-5Gi", "0", "1.5.5Gi", True])
@@ -235,3 +240,121 @@ def test_unknown_bucket_in_bucket_options():
     config = with_changes("prod")
     config["buckets"] = {**config["buckets"], "backup": {"versioning": True}}
     assert_one_problem(config, "matih-minio:buckets.backup", "allowed: backups")
+
+
+# --- Where Pulumi reaches MinIO (api, minioEndpoint) -------------------------------------------------------------
+
+IN_CLUSTER = "minio.minio.svc.cluster.local:9000"
+LOAD_BALANCER = {"exposure": "loadBalancer", "loadBalancer": {"sourceRanges": ["10.0.0.0/8"]}}
+TLS_ON = {"enabled": True, "certSecret": "minio-tls"}
+
+
+def test_the_stacks_choose_their_exposure_explicitly():
+    dev = load_settings(stack_config("dev"), "dev").api
+    prod = load_settings(stack_config("prod"), "prod").api
+    assert (dev.exposure, dev.endpoint, dev.node_port) == ("nodePort", "localhost:30900", 30900)
+    assert (prod.exposure, prod.endpoint) == ("inCluster", IN_CLUSTER)
+
+
+def test_exposure_and_endpoint_are_required():
+    assert_one_problem(with_changes("prod", api=None), "matih-minio:api.exposure: missing", "inCluster, nodePort")
+    assert_one_problem(with_changes("prod", minioEndpoint=None), "matih-minio:minioEndpoint: missing")
+
+
+def test_unknown_exposure():
+    assert_one_problem(with_changes("prod", api={"exposure": "ingress"}), "matih-minio:api.exposure", '"ingress"')
+
+
+@pytest.mark.parametrize("endpoint", ["minio.minio.svc:9000", "localhost:9000", "minio.other.svc.cluster.local:9000"])
+def test_in_cluster_endpoint_is_the_services_address(endpoint):
+    assert_one_problem(
+        with_changes("prod", minioEndpoint=endpoint), "matih-minio:minioEndpoint", f'"{IN_CLUSTER}"', "inCluster"
+    )
+
+
+def test_in_cluster_endpoint_follows_release_and_namespace():
+    settings = load_settings(
+        with_changes("prod", namespace="storage", releaseName="s3", minioEndpoint="s3.storage.svc.cluster.local:9000"),
+        "prod",
+    )
+    assert settings.api.endpoint == "s3.storage.svc.cluster.local:9000"
+
+
+@pytest.mark.parametrize("endpoint", ["http://localhost:30900", "localhost", "localhost:"])
+def test_endpoint_is_host_and_port(endpoint):
+    problems = problems_of(with_changes("dev", minioEndpoint=endpoint), "dev")
+    assert problems == [
+        f"matih-minio:minioEndpoint: got {json.dumps(endpoint)}; must be host:port where Pulumi reaches the MinIO API "
+        "(no scheme)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("api", "endpoint", "fragments"),
+    [
+        ({"exposure": "nodePort"}, "localhost:30900", ["matih-minio:api.nodePort: missing", "30000 to 32767"]),
+        ({"exposure": "nodePort", "nodePort": 9000}, "localhost:9000", ["matih-minio:api.nodePort: got 9000"]),
+        ({"exposure": "nodePort", "nodePort": 30900}, "localhost:31000", ["minioEndpoint", "port 30900"]),
+        ({"exposure": "nodePort", "nodePort": 30900}, "minio.minio.svc.cluster.local:30900", ["outside the cluster"]),
+        ({"exposure": "inCluster", "nodePort": 30900}, IN_CLUSTER, ["api.nodePort", "unless exposure is nodePort"]),
+    ],
+)
+def test_node_port_exposure(api, endpoint, fragments):
+    problems = problems_of(with_changes("dev", api=api, minioEndpoint=endpoint), "dev")
+    assert len(problems) == 1, problems
+    assert all(fragment in problems[0] for fragment in fragments), problems[0]
+
+
+def test_load_balancer_needs_tls():
+    config = with_changes("prod", api=LOAD_BALANCER, minioEndpoint="s3.internal.example.com:9000")
+    assert_one_problem(config, "matih-minio:tls.enabled: got false", "cross the network in clear")
+    settings = load_settings({**config, "tls": TLS_ON}, "prod")
+    assert settings.api.load_balancer_source_range == "10.0.0.0/8"
+
+
+@pytest.mark.parametrize(
+    "ranges",
+    [None, [], ["10.0.0.0/8", "192.168.0.0/16"], ["0.0.0.0/0"], ["::/0"], ["ten"], "10.0.0.0/8"],
+)
+def test_load_balancer_takes_exactly_one_closed_source_range(ranges):
+    api = {"exposure": "loadBalancer", "loadBalancer": {} if ranges is None else {"sourceRanges": ranges}}
+    config = with_changes("prod", api=api, tls=TLS_ON, minioEndpoint="s3.internal.example.com:9000")
+    assert_one_problem(config, "matih-minio:api.loadBalancer.sourceRanges", "exactly one CIDR")
+
+
+def test_load_balancer_endpoint_is_an_outside_name_on_the_service_port():
+    base = with_changes("prod", api=LOAD_BALANCER, tls=TLS_ON)
+    assert_one_problem({**base, "minioEndpoint": "s3.example.com:443"}, "minioEndpoint", "port 9000")
+    assert_one_problem({**base, "minioEndpoint": IN_CLUSTER}, "minioEndpoint", "outside the cluster")
+
+
+def test_ca_file_only_with_tls():
+    config = with_changes("prod", api={"exposure": "inCluster", "caFile": "/etc/ssl/minio-ca.pem"})
+    assert_one_problem(config, "matih-minio:api.caFile", "unless tls.enabled")
+    with_tls = load_settings({**config, "tls": TLS_ON}, "prod")
+    assert with_tls.api.ca_file == "/etc/ssl/minio-ca.pem"
+    relative = {**config, "tls": TLS_ON, "api": {"exposure": "inCluster", "caFile": "ca.pem"}}
+    assert_one_problem(relative, "matih-minio:api.caFile", "absolute path")
+
+
+# --- Destroying and namespaces -----------------------------------------------------------------------------------
+
+
+def test_force_destroyable_buckets_only_without_protection():
+    assert_one_problem(
+        with_changes("prod", forceDestroyBuckets=True), "matih-minio:forceDestroyBuckets: got true", "protect is true"
+    )
+    assert load_settings(stack_config("dev"), "dev").force_destroy_buckets is True
+    assert load_settings(stack_config("prod"), "prod").force_destroy_buckets is False
+
+
+def test_service_namespaces_are_created_only_when_asked():
+    assert load_settings(stack_config("dev"), "dev").create_service_namespaces is True
+    prod = load_settings(stack_config("prod"), "prod")
+    assert prod.create_service_namespaces is False
+    assert prod.consumer_namespaces == ("matih-bi", "matih-data", "matih-ml", "matih-ops", "matih-query")
+    assert_one_problem(with_changes("prod", createServiceNamespaces="yes"), "createServiceNamespaces", "true or false")
+
+
+def test_storage_kinds():
+    assert_one_problem(prod_with("storage", kind="cloud"), "matih-minio:storage.kind", "local, provisioned")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from tools.engine import PROJECT_DIR, SECRET_MASK, Inventory, ProgramError, Reso
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 PV = "kubernetes:core/v1:PersistentVolume"
+PVC = "kubernetes:core/v1:PersistentVolumeClaim"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 SECRET = "kubernetes:core/v1:Secret"
 BUCKET = "minio:index/s3Bucket:S3Bucket"
@@ -30,17 +32,41 @@ def declared(inventory: Inventory) -> list[ResourceRecord]:
     return [r for r in inventory if "readId" not in r.options]
 
 
-def test_dev_uses_local_volumes_pinned_to_the_node(dev_inventory):
-    (volume,) = dev_inventory.of_type(PV)
+def test_dev_claims_its_drive_from_kinds_provisioner_outside_the_release(dev_inventory):
+    assert dev_inventory.of_type(PV) == [] and dev_inventory.of_type(STORAGE_CLASS) == []
+    (claim,) = dev_inventory.of_type(PVC)
+    spec = claim.inputs["spec"]
+    assert spec["storageClassName"] == "standard", "kind's local-path class creates the directory on the node"
+    assert spec["resources"] == {"requests": {"storage": "20Gi"}}
+    assert "volumeName" not in spec
+    assert release_values(dev_inventory)["persistence"] == {
+        "enabled": True,
+        "existingClaim": claim.inputs["metadata"]["name"],
+    }
+    (release,) = dev_inventory.of_type(RELEASE)
+    assert claim.urn in release.options["dependsOn"]
+
+
+def test_a_local_standalone_claim_is_bound_to_its_volume_by_name():
+    local = {"kind": "local", "sizePerDrive": "20Gi", "nodes": ["node-a"], "hostPath": "/var/lib/matih/minio"}
+    inventory = run_stack("dev", {"storage": local})
+    (volume,) = inventory.of_type(PV)
     spec = volume.inputs["spec"]
     assert spec["local"] == {"path": "/var/lib/matih/minio"}
     assert spec["persistentVolumeReclaimPolicy"] == "Retain"
     terms = spec["nodeAffinity"]["required"]["nodeSelectorTerms"]
-    assert terms[0]["matchExpressions"][0]["values"] == ["matih-control-plane"]
-    (storage_class,) = dev_inventory.of_type(STORAGE_CLASS)
+    assert terms[0]["matchExpressions"][0]["values"] == ["node-a"]
+    (storage_class,) = inventory.of_type(STORAGE_CLASS)
     assert storage_class.inputs["provisioner"] == "kubernetes.io/no-provisioner"
     assert storage_class.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
-    assert spec["storageClassName"] == storage_class.inputs["metadata"]["name"]
+    (claim,) = inventory.of_type(PVC)
+    assert claim.inputs["spec"]["volumeName"] == volume.inputs["metadata"]["name"]
+    assert (
+        claim.inputs["spec"]["storageClassName"] == spec["storageClassName"] == storage_class.inputs["metadata"]["name"]
+    )
+    # Pre-bound, it may be Bound before pulumi-kubernetes' first look (which waits for Pending under WFFC).
+    assert claim.inputs["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
+    assert volume.urn in claim.options["dependsOn"]
 
 
 def test_prod_uses_cloud_block_storage_and_no_host_volumes(prod_inventory):
@@ -60,7 +86,6 @@ def test_dev_release_is_standalone_with_a_static_key(dev_inventory):
     assert "MINIO_STORAGE_CLASS_STANDARD" not in values["environment"]
     assert values["environment"]["MINIO_KMS_AUTO_ENCRYPTION"] == "on"
     assert values["extraSecret"] == "minio-server-env"
-    assert values["persistence"]["storageClass"] == "minio-local"
 
 
 def test_prod_release_layout_parity_and_kes(prod_inventory):
@@ -342,3 +367,135 @@ def test_kms_none_declares_no_encryption():
     values = release_values(inventory)
     assert "extraSecret" not in values
     assert not any(key.startswith("MINIO_KMS") for key in values["environment"])
+
+
+# --- Reaching MinIO on the first up -------------------------------------------------------------------------------
+
+JOB = "kubernetes:batch/v1:Job"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+KIND_CONFIG = PROJECT_DIR / "kind" / "cluster.yaml"
+
+
+def test_kind_config_is_the_cluster_the_dev_stack_reaches(dev_inventory):
+    kind = yaml.safe_load(KIND_CONFIG.read_text())
+    dev = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]
+    assert f"kind-{kind['name']}" == dev["matih-minio:kubernetes"]["context"]
+    (node,) = kind["nodes"]
+    (mapping,) = node["extraPortMappings"]
+    service = release_values(dev_inventory)["service"]
+    assert service == {"type": "NodePort", "nodePort": mapping["containerPort"]}
+    assert mapping["listenAddress"] == "127.0.0.1", "the root-credential API stays on this machine"
+    assert dev["matih-minio:minioEndpoint"] == f"localhost:{mapping['hostPort']}"
+    (provider,) = dev_inventory.of_type("pulumi:providers:minio")
+    assert provider.inputs["minioServer"] == f"localhost:{mapping['hostPort']}"
+
+
+def test_prod_reaches_minio_inside_the_cluster_and_exposes_nothing(prod_inventory):
+    values = release_values(prod_inventory)
+    assert values["service"] == {"type": "ClusterIP"}
+    assert values["ingress"] == {"enabled": False}
+    (provider,) = prod_inventory.of_type("pulumi:providers:minio")
+    assert provider.inputs["minioServer"] == "minio.minio.svc.cluster.local:9000"
+    assert provider.inputs["minioSsl"] in (False, "false")
+
+
+def test_a_load_balancer_exposure_speaks_tls_to_one_source_range():
+    inventory = run_stack(
+        "prod",
+        {
+            "tls": {"enabled": True, "certSecret": "minio-tls"},
+            "minioEndpoint": "s3.storage.example.com:9000",
+            "api": {
+                "exposure": "loadBalancer",
+                "caFile": "/etc/ssl/matih-ca.pem",
+                "loadBalancer": {
+                    "annotations": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"},
+                    "sourceRanges": ["10.20.0.0/16"],
+                },
+            },
+        },
+    )
+    values = release_values(inventory)
+    assert values["service"] == {
+        "type": "LoadBalancer",
+        "annotations": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"},
+        "loadBalancerSourceRanges": ["10.20.0.0/16"],
+    }
+    assert values["tls"]["enabled"] is True and values["tls"]["certSecret"] == "minio-tls"
+    (provider,) = inventory.of_type("pulumi:providers:minio")
+    assert provider.inputs["minioServer"] == "s3.storage.example.com:9000"
+    assert provider.inputs["minioSsl"] in (True, "true")
+    assert provider.inputs["minioCacertFile"] == "/etc/ssl/matih-ca.pem"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_minio_provider_waits_for_the_readiness_gate_which_waits_for_the_release(stack, request):
+    inventory = request.getfixturevalue(f"{stack}_inventory")
+    (gate,) = inventory.of_type(JOB)
+    (release,) = inventory.of_type(RELEASE)
+    (provider,) = inventory.of_type("pulumi:providers:minio")
+    assert gate.urn in provider.options["dependsOn"]
+    assert release.urn in gate.options["dependsOn"]
+    assert gate.inputs["metadata"]["namespace"] == release.inputs["namespace"]
+    container = gate.inputs["spec"]["template"]["spec"]["containers"][0]
+    image = release.inputs["values"]["image"]
+    assert container["image"] == f"{image['repository']}:{image['tag']}"
+
+
+def pod_checksum(inventory: Inventory) -> str:
+    return release_values(inventory)["podAnnotations"]["matih.io/secrets-checksum"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pods_carry_a_checksum_of_their_secrets_never_a_secret(stack, request):
+    inventory = request.getfixturevalue(f"{stack}_inventory")
+    assert re.fullmatch(r"[0-9a-f]{64}", pod_checksum(inventory))
+    values_text = json.dumps(release_values(inventory))
+    assert "mock-" not in values_text and SECRET_MASK not in values_text
+
+
+def test_a_changed_secret_rolls_the_pods_and_reruns_the_gate(prod_inventory):
+    # The mocks read the KES API key as "mock-<key>": another key name is another API key in the server-env Secret.
+    kms = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())["config"]["matih-minio:kms"]
+    kms["kes"]["apiKeySecret"]["key"] = "api-key-2"
+    rotated = run_stack("prod", {"kms": kms})
+    assert pod_checksum(rotated) != pod_checksum(prod_inventory)
+    before, after = release_values(prod_inventory), release_values(rotated)
+    assert {k for k in before if before[k] != after[k]} == {"podAnnotations"}, "only the hash tells the pods"
+    (gate_before,) = prod_inventory.of_type(JOB)
+    (gate_after,) = rotated.of_type(JOB)
+    assert gate_before.inputs["metadata"]["name"] != gate_after.inputs["metadata"]["name"]
+    assert gate_before.urn == gate_after.urn, "same resource, new Job: Pulumi replaces it"
+
+
+def test_the_same_program_keeps_its_checksum_and_gate(prod_inventory):
+    again = run_stack("prod")
+    assert pod_checksum(again) == pod_checksum(prod_inventory)
+    assert again.of_type(JOB)[0].inputs["metadata"] == prod_inventory.of_type(JOB)[0].inputs["metadata"]
+
+
+# --- Namespaces and destroying dev ------------------------------------------------------------------------------
+
+
+def test_dev_creates_the_services_namespaces_before_their_secrets(dev_inventory):
+    created = {
+        r.inputs["metadata"]["name"]: r
+        for r in dev_inventory.of_type(NAMESPACE)
+        if r.parent.endswith("ServiceNamespaces::service-namespaces")
+    }
+    services = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]["matih-minio:services"]
+    assert set(created) == set(services.values())
+    tenant_secrets = [r for r in dev_inventory.of_type(SECRET) if "matih:tenancy:Tenant" in r.urn]
+    assert tenant_secrets
+    for secret in tenant_secrets:
+        assert created[secret.inputs["metadata"]["namespace"]].urn in secret.options["dependsOn"], secret.name
+
+
+def test_prod_leaves_the_services_namespaces_to_the_platform(prod_inventory):
+    assert [r.inputs["metadata"]["name"] for r in prod_inventory.of_type(NAMESPACE)] == ["minio"]
+    assert not [r for r in prod_inventory if r.type == "matih:platform:ServiceNamespaces"]
+
+
+def test_dev_buckets_can_be_destroyed_with_their_objects(dev_inventory):
+    buckets = dev_inventory.of_type(BUCKET)
+    assert buckets and all(b.inputs["forceDestroy"] is True and not b.options["protect"] for b in buckets)

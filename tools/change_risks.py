@@ -51,6 +51,8 @@ ACCESS_KEY_TYPE = "minio:index/iamServiceAccount:IamServiceAccount"
 KMS_KEY_TYPE = "minio:index/kmsKey:KmsKey"
 ENCRYPTION_TYPE = "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption"
 STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
+CLAIM_TYPE = "kubernetes:core/v1:PersistentVolumeClaim"
+JOB_TYPE = "kubernetes:batch/v1:Job"
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 TENANT_TYPE = "matih:tenancy:Tenant"
 
@@ -267,7 +269,7 @@ def _secret_changed(before: Record, after: Record, path: str) -> bool:
 # --- The MinIO release ------------------------------------------------------------------------------------------------
 
 
-def _release_risks(before: Record, after: Record, head: Snapshot) -> list[Risk]:
+def _release_risks(before: Record, after: Record, base: Snapshot, head: Snapshot) -> list[Risk]:
     old, new = before.inputs.get("values") or {}, after.inputs.get("values") or {}
     name = after.name
     risks: list[Risk] = []
@@ -334,7 +336,7 @@ def _release_risks(before: Record, after: Record, head: Snapshot) -> list[Risk]:
                     "objects stay where they are unless you run `mc admin rebalance start`",
                 )
             )
-    risks += _drive_size_risks(name, old, new, head)
+    risks += _drive_size_risks(name, old, new, base, head)
     for variable, what in (("MINIO_STORAGE_CLASS_STANDARD", "standard"), ("MINIO_STORAGE_CLASS_RRS", "RRS")):
         was, now = _get(old, f"environment.{variable}"), _get(new, f"environment.{variable}")
         if was != now and old.get("mode") == new.get("mode"):
@@ -357,8 +359,17 @@ def _storage_class(snapshot: Snapshot, name: Any) -> Record | None:
     )
 
 
-def _drive_size_risks(name: str, old: Mapping[str, Any], new: Mapping[str, Any], head: Snapshot) -> list[Risk]:
-    was, now = _get(old, "persistence.size"), _get(new, "persistence.size")
+def _drive_size_risks(
+    name: str, old: Mapping[str, Any], new: Mapping[str, Any], old_snapshot: Snapshot, head: Snapshot
+) -> list[Risk]:
+    # Standalone may use the program's own claim (`persistence.existingClaim`): its size is the drive's size.
+    claim = _get(new, "persistence.existingClaim")
+    if claim:
+        was, now = _claim_size(claim, old_snapshot), _claim_size(claim, head)
+        class_name = _claim_class(claim, head)
+    else:
+        was, now = _get(old, "persistence.size"), _get(new, "persistence.size")
+        class_name = _get(new, "persistence.storageClass")
     if was == now or old.get("mode") != new.get("mode"):
         return []
     change = f"drive size `{was}` -> `{now}`"
@@ -376,11 +387,25 @@ def _drive_size_risks(name: str, old: Mapping[str, Any], new: Mapping[str, Any],
             )
         ]
     old_bytes, new_bytes = parse_quantity(was), parse_quantity(now)
-    storage_class = _storage_class(head, _get(new, "persistence.storageClass"))
-    if old_bytes is not None and new_bytes is not None and new_bytes < old_bytes:
+    if old_bytes is None or new_bytes is None or old_bytes == new_bytes:
+        return []
+    storage_class = _storage_class(head, class_name)
+    if new_bytes < old_bytes:
         reason = "a PersistentVolumeClaim can only grow"
     elif storage_class is not None and storage_class.inputs.get("allowVolumeExpansion") is not True:
         reason = f"StorageClass `{_get(storage_class.inputs, 'metadata.name')}` does not allow volume expansion"
+    elif storage_class is None:
+        # A class this program does not declare (kind's `standard`, an existing cloud class): only the cluster knows.
+        return [
+            Risk(
+                "drive-size",
+                "warning",
+                name,
+                f"{change}: the claim grows in place only if StorageClass `{class_name}` allows volume expansion "
+                f"(`kubectl get storageclass {class_name} -o jsonpath='{{.allowVolumeExpansion}}'`); otherwise the "
+                "update fails",
+            )
+        ]
     else:
         return []
     return [
@@ -388,11 +413,27 @@ def _drive_size_risks(name: str, old: Mapping[str, Any], new: Mapping[str, Any],
             "drive-size",
             "refused",
             name,
-            f"{change}: {reason}, so the Helm upgrade fails",
+            f"{change}: {reason}, so the update fails",
             "keep `storage.sizePerDrive`; move the data to a larger volume (a new release and `mc mirror`), or use "
             "a StorageClass that allows expansion",
         )
     ]
+
+
+def _claim(name: Any, snapshot: Snapshot) -> Record | None:
+    return next(
+        (r for r in snapshot.resources if r.type == CLAIM_TYPE and _get(r.inputs, "metadata.name") == name), None
+    )
+
+
+def _claim_size(name: Any, snapshot: Snapshot) -> Any:
+    claim = _claim(name, snapshot)
+    return _get(claim.inputs, "spec.resources.requests.storage") if claim is not None else None
+
+
+def _claim_class(name: Any, snapshot: Snapshot) -> Any:
+    claim = _claim(name, snapshot)
+    return _get(claim.inputs, "spec.storageClassName") if claim is not None else None
 
 
 # --- Resources present on both sides ---------------------------------------------------------------------------------
@@ -490,12 +531,12 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
 
 
 def _changed_risks(
-    before: Record, after: Record, head: Snapshot, secret_mutable: frozenset[str]
+    before: Record, after: Record, base: Snapshot, head: Snapshot, secret_mutable: frozenset[str]
 ) -> tuple[list[Risk], bool]:
     """Risks of one resource present on both sides, and whether the change is a replacement."""
     risks: list[Risk] = []
     if after.type == RELEASE_TYPE:
-        risks += _release_risks(before, after, head)
+        risks += _release_risks(before, after, base, head)
     if after.type == BUCKET_TYPE:
         risks += _bucket_risks(before, after)
     immutable = [p for p in KUBERNETES_IMMUTABLE.get(after.type, ()) if _get(before.inputs, p) != _get(after.inputs, p)]
@@ -525,7 +566,8 @@ def _changed_risks(
     secret_paths = [p for p in SECRET_DATA if _secret_changed(before, after, p)]
     if after.type == "kubernetes:core/v1:Secret" and not mutable:
         paths = tuple(dict.fromkeys([*paths, *secret_paths]))
-    if paths and not any(r.rule == "bucket-rename" for r in risks):
+    # A Job is a run, not state: replacing the readiness gate re-runs it on purpose (components/readiness.py).
+    if paths and after.type != JOB_TYPE and not any(r.rule == "bucket-rename" for r in risks):
         risks.append(_replacement_risk(before, after, paths))
     return risks, bool(paths)
 
@@ -636,7 +678,7 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
     risks: list[Risk] = []
     replaced = set()
     for urn in sorted(old.keys() & new.keys()):
-        found, replaces = _changed_risks(old[urn], new[urn], head, secret_mutable)
+        found, replaces = _changed_risks(old[urn], new[urn], base, head, secret_mutable)
         risks += found
         if replaces:
             replaced.add(urn)
