@@ -29,13 +29,7 @@ k8s_provider = k8s.Provider(
 )
 cluster = MinioCluster("minio", MinioClusterArgs(settings=settings, k8s_provider=k8s_provider))
 platform_buckets = PlatformBuckets("platform-buckets", PlatformBucketsArgs(settings, cluster.provider))
-service_users = ServiceUsers(
-    "service-users",
-    ServiceUsersArgs(
-        dedicated_tenants=tuple(t.id for t in settings.tenants if t.dedicated_buckets),
-        provider=cluster.provider,
-    ),
-)
+service_users = ServiceUsers("service-users", ServiceUsersArgs(provider=cluster.provider))
 tenants = {
     tenant.id: Tenant(
         tenant.id,
@@ -45,8 +39,6 @@ tenants = {
             minio_provider=cluster.provider,
             k8s_provider=k8s_provider,
             parent_users=service_users.users,
-            parent_ready=dict(service_users.attachments),
-            platform_buckets=list(platform_buckets.buckets.values()),
         ),
     )
     for tenant in settings.tenants
@@ -61,5 +53,6 @@ pulumi.export("erasure", settings.figures.as_output())
 pulumi.export("kms", {"mode": settings.kms.mode, "perTenantKeys": settings.kms.per_tenant_keys})
 pulumi.export(
     "tenants",
-    {tid: {"secrets": t.secret_names, "locations": t.locations, "kmsKey": t.kms_key} for tid, t in tenants.items()},
+    # What a consumer needs: where its Secret is (the Secret holds the locations and the key id too).
+    {tid: {"secrets": t.secret_names, "kmsKey": t.kms_key} for tid, t in tenants.items()},
 )
