@@ -1,5 +1,7 @@
 """MinIO for the MATIH data platform: the cluster, the platform buckets and every tenant's access."""
 
+import gc
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -9,6 +11,15 @@ from components.service_users import ServiceUsers, ServiceUsersArgs
 from components.settings import PROJECT, ConfigError, load_settings
 from components.stack_config import project_config
 from components.tenant import Tenant, TenantArgs
+
+# A batch program: it declares every resource up front, and nearly every object it and the SDK make (the pending
+# Outputs, their tasks and contexts) lives until the deployment ends, so the cyclic collector only walks them again
+# and again. Measured on the prod program with 1,000 tenants (mock engine, `make bench`, this 2-core machine):
+# collection took 62% of the CPU time with the default thresholds, 33% with full collections held off
+# (700/10/1000); switched off, the cost per resource stays flat from 10 to 1,000 tenants and peak memory grows
+# by a fifth (1.5 -> 1.85 GB). The real engine runs this program in a process of its own, which pays the same
+# cost; reference counting still frees everything that is not a cycle.
+gc.disable()
 
 try:
     settings = load_settings(project_config(PROJECT), pulumi.get_stack())

@@ -5,6 +5,7 @@ Timing is never asserted here: `make bench` measures it.
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -171,3 +172,18 @@ def test_a_policy_over_minio_limit_is_refused_before_any_resource():
     assert iam.sized_policy_json(document, size, "the parent policy") == iam.policy_json(document)
     with pytest.raises(iam.PolicyTooLargeError, match=f"the parent policy is {size} bytes; MinIO accepts at most"):
         iam.sized_policy_json(document, size - 1, "the parent policy")
+
+
+# --- the program's collector setting stays in the program ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_runner_gives_the_caller_back_its_garbage_collector_setting(collecting):
+    """The program switches the collector off for a process of its own; a test process must not inherit that."""
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        run_stack("dev")
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
