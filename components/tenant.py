@@ -80,8 +80,9 @@ class Tenant(pulumi.ComponentResource):
         """The service's access key and the Secret that hands it over.
 
         The key depends on its parent user only (through `target_user`): MinIO's AddServiceAccount checks that
-        the target user exists and parses the embedded policy, but never looks up the buckets or keys it names
-        (cmd/admin-handlers-users.go `AddServiceAccount`, cmd/iam.go `NewServiceAccount`).
+        the target user exists and validates the embedded policy's syntax, but never looks up the buckets or keys
+        it names (RELEASE.2024-12-18T13-15-44Z cmd/admin-handlers-users.go `AddServiceAccount`, cmd/iam.go
+        `NewServiceAccount`; minio/pkg v3.0.23 policy `Policy.Validate`).
         """
         tid, service_id = self._args.tenant.id, access.service_id
         account = minio.IamServiceAccount(
