@@ -103,12 +103,35 @@ def access_table_markdown() -> str:
     return "\n".join(lines)
 
 
-def _check_catalog() -> None:
-    known = set(SERVICE_IDS)
-    for entry in BUCKETS:
+def bucket_family_overlaps(names: tuple[str, ...]) -> list[str]:
+    """Pairs of catalog buckets where one's tenant-bucket family `<name>-*` also covers the other.
+
+    A parent policy grants a service `arn:aws:s3:::<bucket>-*` (every tenant's dedicated copy) so that it stays
+    the same size for any number of tenants. Were `exports-archive` a catalog bucket beside `exports`, the
+    `exports-*` grant would reach it too, and `exports-archive-acme` would be two tenants' bucket at once.
+    """
+    return [
+        f"{name}-* also matches {other}"
+        for name in names
+        for other in names
+        if other != name and other.startswith(f"{name}-")
+    ]
+
+
+class CatalogError(ValueError):
+    """The catalog itself is inconsistent: a programming error, caught when the module is imported."""
+
+
+def check_catalog(buckets: tuple[Bucket, ...], service_ids: tuple[str, ...]) -> None:
+    """Refuse a catalog the rest of the project cannot serve safely (run on import, on the catalog above)."""
+    known = set(service_ids)
+    for entry in buckets:
         unknown = (set(entry.writers) | set(entry.readers)) - known
         if unknown:
-            raise AssertionError(f"catalog bucket {entry.name} names unknown services {sorted(unknown)}")
+            raise CatalogError(f"catalog bucket {entry.name} names unknown services {sorted(unknown)}")
+    overlaps = bucket_family_overlaps(tuple(entry.name for entry in buckets))
+    if overlaps:
+        raise CatalogError(f"catalog bucket names overlap as tenant-bucket families: {'; '.join(overlaps)}")
 
 
-_check_catalog()
+check_catalog(BUCKETS, SERVICE_IDS)

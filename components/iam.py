@@ -1,8 +1,9 @@
 """IAM policy documents for MinIO, as pure functions with byte-stable JSON.
 
 Access is expressed once as catalog grants (service, bucket, read|write); one function turns a grant and a
-tenant into statements. A service's parent user holds the union over all tenants; each tenant's access key is
-the same grants narrowed to that tenant (MinIO evaluates a service account as parent AND embedded policy).
+tenant into statements. A service's parent user holds its grants over every tenant (a constant document); each
+tenant's access key is the same grants narrowed to that tenant (MinIO evaluates a service account as parent AND
+embedded policy).
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.catalog import Access, Grant, grants_of
-from components.naming import sid, tenant_bucket_name, tenant_prefix
+from components.naming import sid, tenant_bucket_name, tenant_bucket_pattern, tenant_prefix
 
 POLICY_VERSION = "2012-10-17"
-# MinIO refuses a service account whose embedded policy marshals to more than this (cmd/iam.go).
+# MinIO's limits at RELEASE.2024-12-18T13-15-44Z. An access key's embedded policy, as MinIO re-marshals it:
+# cmd/iam.go `maxSVCSessionPolicySize`, checked in `NewServiceAccount` (errSessionPolicyTooLarge).
 MAX_SERVICE_ACCOUNT_POLICY_BYTES = 4096
+# A canned policy (IamPolicy) body: cmd/admin-handlers-users.go `AddCannedPolicy` refuses a Content-Length above
+# `maxBucketPolicySize` = 20 KiB (cmd/bucket-policy-handlers.go).
+MAX_CANNED_POLICY_BYTES = 20 * 1024
 
 READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 WRITE_OBJECT_ACTIONS = (
@@ -137,11 +142,19 @@ def service_account_policy(service_id: str, placement: TenantPlacement, kms_key_
     return document(statements)
 
 
-def service_parent_policy(service_id: str, dedicated_tenants: list[str]) -> PolicyDocument:
-    """The parent user's policy: the service's grants over the shared buckets and every dedicated bucket."""
+def service_parent_policy(service_id: str) -> PolicyDocument:
+    """The parent user's policy: the service's grants over each shared bucket and its whole tenant-bucket family.
+
+    The same document for any number of tenants: dedicated buckets are covered by `<bucket>-*`
+    (`components.catalog.check_catalog` refuses a catalog where that pattern would cover another catalog bucket).
+    A wildcard is safe here only because nobody holds the parent's own credentials and MinIO grants one of its
+    access keys a request only if the parent's policy AND the key's embedded policy allow it
+    (cmd/iam.go `IsAllowedServiceAccount` at RELEASE.2024-12-18T13-15-44Z: `isAllowedSP &&
+    combinedPolicy.IsAllowed(parentArgs)`); every embedded policy names one tenant's buckets or prefix exactly.
+    """
     statements: list[Statement] = []
     for grant in grants_of(service_id):
-        buckets = [grant.bucket] + [tenant_bucket_name(grant.bucket, t) for t in sorted(dedicated_tenants)]
+        buckets = [grant.bucket, tenant_bucket_pattern(grant.bucket)]
         statements.append(
             {
                 "Sid": sid("locate", "and", "list", grant.bucket),
@@ -159,6 +172,24 @@ def service_parent_policy(service_id: str, dedicated_tenants: list[str]) -> Poli
             }
         )
     return document(statements)
+
+
+class PolicyTooLargeError(ValueError):
+    pass
+
+
+def sized_policy_json(policy: PolicyDocument, limit: int, what: str) -> str:
+    """The policy's JSON, refused here rather than by MinIO in the middle of `pulumi up` when it exceeds `limit`."""
+    text = policy_json(policy)
+    if len(text.encode()) > limit:
+        raise PolicyTooLargeError(f"{what} is {len(text.encode())} bytes; MinIO accepts at most {limit}")
+    return text
+
+
+def parent_policy_json(service_id: str) -> str:
+    return sized_policy_json(
+        service_parent_policy(service_id), MAX_CANNED_POLICY_BYTES, f"the parent policy of {service_id}"
+    )
 
 
 def policy_json(policy: PolicyDocument) -> str:

@@ -45,6 +45,11 @@ def tenant_bucket_name(bucket: str, tenant_id: str) -> str:
     return f"{bucket}-{tenant_id}"
 
 
+def tenant_bucket_pattern(bucket: str) -> str:
+    """Every tenant's dedicated copy of a catalog bucket, as an IAM resource pattern."""
+    return tenant_bucket_name(bucket, "*")
+
+
 # Tenant keys live in one namespace of KES key names; the platform's default key must stay outside it.
 TENANT_KMS_KEY_PREFIX = "tenant-"
 
@@ -65,14 +70,6 @@ def service_parent_policy_name(service_id: str) -> str:
 def service_credentials_secret(service_id: str, tenant_id: str) -> str:
     # Services may share a namespace, so the service is part of the name.
     return f"minio-{service_id}-{tenant_id}"
-
-
-def trino_catalog_secret(tenant_id: str) -> str:
-    return f"trino-iceberg-{tenant_id}"
-
-
-def mlflow_artifacts_secret(tenant_id: str) -> str:
-    return f"mlflow-artifacts-{tenant_id}"
 
 
 def sid(*parts: str) -> str:

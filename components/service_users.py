@@ -1,7 +1,7 @@
 """One MinIO parent user per consuming service, holding that service's grants over every tenant.
 
 Nobody receives these users' passwords: they only own the per-tenant access keys, which MinIO narrows by
-their embedded policies.
+their embedded policies. Their policies name no tenant, so this component is the same for any tenants.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pulumi
 import pulumi_minio as minio
 import pulumi_random as random
 
-from components.iam import policy_json, service_parent_policy
+from components.iam import parent_policy_json
 from components.naming import service_parent_policy_name, service_parent_user
 from components.outputs import secret
 from components.tenancy import consuming_services
@@ -20,7 +20,6 @@ from components.tenancy import consuming_services
 
 @dataclass(frozen=True)
 class ServiceUsersArgs:
-    dedicated_tenants: tuple[str, ...]
     provider: minio.Provider
 
 
@@ -31,7 +30,6 @@ class ServiceUsers(pulumi.ComponentResource):
         super().__init__("matih:tenancy:ServiceUsers", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.users: dict[str, minio.IamUser] = {}
-        self.attachments: dict[str, minio.IamUserPolicyAttachment] = {}
         for service_id in consuming_services():
             password = random.RandomPassword(
                 f"{service_id}-parent-secret",
@@ -49,10 +47,10 @@ class ServiceUsers(pulumi.ComponentResource):
             policy = minio.IamPolicy(
                 f"{service_id}-parent-policy",
                 name=service_parent_policy_name(service_id),
-                policy=policy_json(service_parent_policy(service_id, list(args.dedicated_tenants))),
+                policy=parent_policy_json(service_id),
                 opts=child,
             )
-            self.attachments[service_id] = minio.IamUserPolicyAttachment(
+            minio.IamUserPolicyAttachment(
                 f"{service_id}-parent-policy-attachment",
                 user_name=user.name,
                 policy_name=policy.name,

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from components.catalog import (
     LAKEHOUSE_BUCKET,
     MLFLOW_BUCKET,
+    MLFLOW_SERVICE,
     SERVICE_IDS,
+    TRINO_SERVICE,
     grants_of,
 )
 from components.iam import (
     MAX_SERVICE_ACCOUNT_POLICY_BYTES,
     TenantPlacement,
-    policy_json,
     service_account_policy,
+    sized_policy_json,
 )
 from components.naming import service_credentials_secret, tenant_kms_key_name
 from components.settings import Settings, TenantSettings
@@ -43,13 +45,36 @@ def consuming_services() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class TrinoCatalog:
+    """A Trino Iceberg catalog for one tenant: native S3 file system on MinIO, SSE-KMS with the tenant's key."""
+
+    file_name: str  # Trino names a catalog after its properties file in the catalog directory
+    properties: tuple[tuple[str, str], ...]  # everything but the access key pair
+
+    def render(self, access_key: str, secret_key: str) -> str:
+        pairs = [*self.properties, ("s3.aws-access-key", access_key), ("s3.aws-secret-key", secret_key)]
+        return "".join(f"{name}={value}\n" for name, value in pairs)
+
+
+@dataclass(frozen=True)
 class ServiceAccess:
+    """One service's access to one tenant: its access key's policy and the Secret the service reads."""
+
     service_id: str
     tenant_id: str
     policy: str  # deterministic JSON of the access key's embedded policy
     namespace: str
     secret_name: str
-    connection: dict[str, str]  # non-secret settings; the keys are added by the component
+    labels: dict[str, str]
+    connection: dict[str, str]  # non-secret settings; the key pair is added by `secret_data`
+    trino_catalog: TrinoCatalog | None = None  # Trino's Secret also carries the tenant's catalog file
+
+    def secret_data(self, access_key: str, secret_key: str) -> dict[str, str]:
+        """The whole content of the service's Secret, once the key pair exists."""
+        data = {**self.connection, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
+        if self.trino_catalog:
+            data[self.trino_catalog.file_name] = self.trino_catalog.render(access_key, secret_key)
+        return data
 
 
 def _env_suffix(bucket: str) -> str:
@@ -77,64 +102,65 @@ def service_connection(
     return env
 
 
-class PolicyTooLargeError(ValueError):
-    pass
-
-
 def service_accesses(settings: Settings, tenant: TenantSettings) -> tuple[ServiceAccess, ...]:
+    """Per consuming service: the key's policy and the Secret content (the Trino and MLflow integrations ride
+    in the Trino and ML Service Secrets, so a tenant costs no Secret beyond one per service)."""
     where = placement(tenant)
     key = tenant_kms_key(settings, tenant.id)
     accesses = []
     for service_id in consuming_services():
-        document = policy_json(service_account_policy(service_id, where, key or "none"))
-        if len(document) > MAX_SERVICE_ACCOUNT_POLICY_BYTES:
-            raise PolicyTooLargeError(
-                f"the policy of {service_id} for tenant {tenant.id} is {len(document)} bytes; MinIO accepts at most "
-                f"{MAX_SERVICE_ACCOUNT_POLICY_BYTES}"
-            )
+        labels = {"matih.io/service": service_id}
+        connection = service_connection(settings, service_id, where, key)
+        catalog = None
+        if service_id == MLFLOW_SERVICE:
+            labels["matih.io/integration"] = "mlflow"
+            connection |= mlflow_settings(settings, where, key)
+        if service_id == TRINO_SERVICE:
+            labels["matih.io/integration"] = "trino-iceberg"
+            catalog = trino_catalog(settings, where, key)
         accesses.append(
             ServiceAccess(
                 service_id=service_id,
                 tenant_id=tenant.id,
-                policy=document,
+                policy=sized_policy_json(
+                    service_account_policy(service_id, where, key or "none"),
+                    MAX_SERVICE_ACCOUNT_POLICY_BYTES,
+                    f"the policy of {service_id} for tenant {tenant.id}",
+                ),
                 namespace=settings.service_namespaces[service_id],
                 secret_name=service_credentials_secret(service_id, tenant.id),
-                connection=service_connection(settings, service_id, where, key),
+                labels=labels,
+                connection=connection,
+                trino_catalog=catalog,
             )
         )
     return tuple(accesses)
 
 
-def trino_catalog_properties(
-    settings: Settings, where: TenantPlacement, kms_key: str | None, access_key: str, secret_key: str
-) -> str:
-    """A Trino Iceberg catalog for one tenant: native S3 file system on MinIO, SSE-KMS with the tenant's key."""
-    lines = [
-        "connector.name=iceberg",
-        f"iceberg.catalog.type={settings.trino.catalog_type}",
-        f"iceberg.rest-catalog.uri={settings.trino.catalog_uri}",
-        f"iceberg.rest-catalog.warehouse={where.s3_url(LAKEHOUSE_BUCKET)}",
-        "fs.native-s3.enabled=true",
-        f"s3.endpoint={settings.s3_endpoint_url}",
-        f"s3.region={settings.region}",
-        "s3.path-style-access=true",
-        f"s3.aws-access-key={access_key}",
-        f"s3.aws-secret-key={secret_key}",
+def trino_catalog(settings: Settings, where: TenantPlacement, kms_key: str | None) -> TrinoCatalog:
+    properties = [
+        ("connector.name", "iceberg"),
+        ("iceberg.catalog.type", settings.trino.catalog_type),
+        ("iceberg.rest-catalog.uri", settings.trino.catalog_uri),
+        ("iceberg.rest-catalog.warehouse", where.s3_url(LAKEHOUSE_BUCKET)),
+        ("fs.native-s3.enabled", "true"),
+        ("s3.endpoint", settings.s3_endpoint_url),
+        ("s3.region", settings.region),
+        ("s3.path-style-access", "true"),
     ]
     if kms_key:
-        lines += ["s3.sse.type=KMS", f"s3.sse.kms-key-id={kms_key}"]
-    return "\n".join(lines) + "\n"
+        properties += [("s3.sse.type", "KMS"), ("s3.sse.kms-key-id", kms_key)]
+    # A catalog name is an SQL identifier: `acme-corp` becomes the catalog `acme_corp`.
+    return TrinoCatalog(f"{where.tenant_id.replace('-', '_')}.properties", tuple(properties))
 
 
-def mlflow_settings(
-    settings: Settings, where: TenantPlacement, kms_key: str | None, access_key: str, secret_key: str
-) -> dict[str, str]:
-    """Environment of an MLflow tracking server (or client) storing one tenant's artifacts in MinIO."""
+def mlflow_settings(settings: Settings, where: TenantPlacement, kms_key: str | None) -> dict[str, str]:
+    """Environment of an MLflow tracking server (or client) storing one tenant's artifacts in MinIO; it uses the
+    ML Service's key pair (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`) of the same Secret."""
     env = {
         "MLFLOW_S3_ENDPOINT_URL": settings.s3_endpoint_url,
         "MLFLOW_DEFAULT_ARTIFACT_ROOT": where.s3_url(MLFLOW_BUCKET),
-        "AWS_ACCESS_KEY_ID": access_key,
-        "AWS_SECRET_ACCESS_KEY": secret_key,
+        # boto3 reads the region from AWS_DEFAULT_REGION.
         "AWS_DEFAULT_REGION": settings.region,
     }
     if kms_key:

@@ -1,31 +1,29 @@
-"""Tenant: a tenant's key, dedicated buckets (bucket mode), per-service access keys and their Secrets."""
+"""Tenant: a tenant's key, dedicated buckets (bucket mode), and per service an access key and its Secret.
+
+Every resource here belongs to this one tenant, and nothing outside depends on a tenant: adding or removing one
+changes no other resource. Each resource depends only on what MinIO or Kubernetes needs to create it. What the
+tenant's lifecycle state, adoption and key rotation declare is decided in the pure layer (components/offboarding.py,
+components/rotation.py); this component only translates it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 
 from components.buckets import BucketSpec, declare_bucket
-from components.catalog import BUCKET_NAMES, BUCKETS, MLFLOW_SERVICE, TRINO_SERVICE
-from components.naming import mlflow_artifacts_secret, tenant_bucket_name, trino_catalog_secret
-from components.offboarding import PURGE, purge_steps, tenant_lifecycle
+from components.catalog import BUCKET_NAMES, BUCKETS
+from components.naming import tenant_bucket_name
+from components.offboarding import PURGE, TenantLifecycle, purge_steps, tenant_lifecycle
 from components.outputs import secret
 from components.rotation import access_key_generations
 from components.settings import Settings, TenantSettings
-from components.tenancy import (
-    mlflow_settings,
-    placement,
-    service_accesses,
-    tenant_kms_key,
-    trino_catalog_properties,
-)
+from components.tenancy import ServiceAccess, service_accesses, tenant_kms_key
 
-T = TypeVar("T")
 MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "matih"}
 
 
@@ -36,155 +34,117 @@ class TenantArgs:
     minio_provider: minio.Provider
     k8s_provider: k8s.Provider
     parent_users: dict[str, minio.IamUser]
-    parent_ready: dict[str, pulumi.Resource]  # the parent's policy attachment: keys are useless before it
-    platform_buckets: list[pulumi.Resource]
     # The services' namespaces where this program creates them (createServiceNamespaces), by name.
     namespaces: Mapping[str, pulumi.Resource] = field(default_factory=dict)
 
 
 class Tenant(pulumi.ComponentResource):
+    """`secret_names[service]` is the `namespace/name` of the Secret the service reads for this tenant."""
+
     def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None):
-        settings, tenant = args.settings, args.tenant
-        lifecycle = tenant_lifecycle(settings, tenant, BUCKET_NAMES)
-        # The state is an input of the component so the policy pack can see an offboarding or a purge.
-        props = {"state": tenant.state} | ({"purgeAcknowledged": tenant.id} if tenant.state == PURGE else {})
+        tenant = args.tenant
+        lifecycle = tenant_lifecycle(args.settings, tenant, BUCKET_NAMES)
+        # Inputs of the component, so that the policy pack sees an offboarding or a purge and the plan diff sees
+        # where the tenant's objects live (tools/change_risks.py).
+        props = {"state": tenant.state, "isolation": tenant.isolation}
+        props |= {"purgeAcknowledged": tenant.id} if tenant.state == PURGE else {}
         super().__init__("matih:tenancy:Tenant", name, props, opts)
         if tenant.state == PURGE:
-            steps = "; ".join(f"{n}. {step}" for n, step in enumerate(purge_steps(settings, tenant, BUCKET_NAMES), 1))
-            pulumi.log.warn(f"tenant {tenant.id} is being purged; then: {steps}")
-        tid = tenant.id
-        on_minio = pulumi.ResourceOptions(parent=self, provider=args.minio_provider)
-        self._tenant_id = tid
-        self._namespaces = args.namespaces
+            steps = purge_steps(args.settings, tenant, BUCKET_NAMES)
+            pulumi.log.warn(
+                f"tenant {tenant.id} is being purged; then: " + "; ".join(f"{n}. {s}" for n, s in enumerate(steps, 1))
+            )
+        self._args = args
+        self._on_minio = pulumi.ResourceOptions(parent=self, provider=args.minio_provider)
         self._on_k8s = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
-        where = placement(tenant)
-        key_name = tenant_kms_key(settings, tid)
+        self.kms_key = tenant_kms_key(args.settings, tenant.id)
 
-        key_dependency: list[pulumi.Resource] = []
-        if settings.kms.per_tenant_keys and key_name:
-            # Deleting a key crypto-shreds every object written with it: a removed tenant keeps its key.
-            key_dependency.append(
-                minio.KmsKey(
-                    f"{tid}-kms-key",
-                    key_id=key_name,
-                    opts=pulumi.ResourceOptions.merge(
-                        on_minio,
-                        pulumi.ResourceOptions(
-                            protect=lifecycle.key.protect,
-                            retain_on_delete=lifecycle.key.retain_on_delete,
-                            import_=lifecycle.key.import_id,
-                        ),
-                    ),
-                )
-            )
-
-        data_ready: list[pulumi.Resource] = list(args.platform_buckets)
+        key = self._declare_kms_key(lifecycle)
         if tenant.dedicated_buckets:
-            for entry in BUCKETS:
-                bucket_name = tenant_bucket_name(entry.name, tid)
-                spec = BucketSpec(
-                    f"{tid}-{entry.name}",
-                    bucket_name,
-                    entry,
-                    key_name,
-                    lifecycle.buckets[bucket_name],
-                    tenant.quota_bytes,
-                )
-                # Depending on the key also orders a deletion: Pulumi deletes the buckets before the key.
-                data_ready.append(declare_bucket(spec, settings, self, args.minio_provider, depends_on=key_dependency))
-
+            self._declare_dedicated_buckets(lifecycle, key)
         self.secret_names: dict[str, str] = {}
-        keys: dict[str, minio.IamServiceAccount] = {}
         # Offboarding revokes access: no keys, no Secrets.
-        for access in service_accesses(settings, tenant) if lifecycle.grants_access else ():
-            service_id = access.service_id
-            # The previous generation stays valid until retired; the Secrets carry the current (last) one.
-            for generation in access_key_generations(settings, tenant, service_id):
-                account = minio.IamServiceAccount(
-                    generation.resource_name,
-                    target_user=args.parent_users[service_id].name,
-                    # Always explicit: without an embedded policy the key would inherit every tenant's access.
-                    policy=access.policy,
-                    opts=pulumi.ResourceOptions.merge(
-                        on_minio,
-                        pulumi.ResourceOptions(
-                            additional_secret_outputs=["secret_key"],
-                            depends_on=[args.parent_ready[service_id], *data_ready, *key_dependency],
-                        ),
+        for access in service_accesses(args.settings, tenant) if lifecycle.grants_access else ():
+            self._declare_access(access)
+        self.register_outputs({})
+
+    def _declare_kms_key(self, lifecycle: TenantLifecycle) -> list[pulumi.Resource]:
+        """The tenant's own KES key; none under a static key (one key for all) or without a KMS."""
+        if not (self._args.settings.kms.per_tenant_keys and self.kms_key):
+            return []
+        # Deleting a key crypto-shreds every object written with it: a removed tenant keeps its key.
+        return [
+            minio.KmsKey(
+                f"{self._args.tenant.id}-kms-key",
+                key_id=self.kms_key,
+                opts=pulumi.ResourceOptions.merge(
+                    self._on_minio,
+                    pulumi.ResourceOptions(
+                        protect=lifecycle.key.protect,
+                        retain_on_delete=lifecycle.key.retain_on_delete,
+                        import_=lifecycle.key.import_id,
                     ),
-                )
-            keys[service_id] = account
-            credentials: dict[str, pulumi.Input[str]] = {
-                **access.connection,
-                "AWS_ACCESS_KEY_ID": account.access_key,
-                "AWS_SECRET_ACCESS_KEY": secret(account.secret_key),
-            }
-            self._deliver(
-                service_id,
-                f"{tid}-{service_id}-credentials",
-                access.namespace,
-                access.secret_name,
-                {"matih.io/service": service_id},
-                credentials,
+                ),
             )
+        ]
 
-        if lifecycle.grants_access:
-            self._deliver(
-                "trino-catalog",
-                f"{tid}-trino-catalog",
-                settings.service_namespaces[TRINO_SERVICE],
-                trino_catalog_secret(tid),
-                {"matih.io/integration": "trino-iceberg"},
-                # Mounted into Trino's catalog directory: the catalog is named after the tenant.
-                {
-                    f"{tid.replace('-', '_')}.properties": _with_keys(
-                        keys[TRINO_SERVICE], lambda ak, sk: trino_catalog_properties(settings, where, key_name, ak, sk)
-                    )
-                },
+    def _declare_dedicated_buckets(self, lifecycle: TenantLifecycle, key: list[pulumi.Resource]) -> None:
+        """Bucket mode: a copy of every catalog bucket, encrypted by default with the tenant's key (MinIO
+        refuses a bucket encryption naming a key it does not have, hence the dependency; it also orders a
+        deletion: Pulumi deletes the buckets before the key)."""
+        settings, tenant = self._args.settings, self._args.tenant
+        for entry in BUCKETS:
+            bucket_name = tenant_bucket_name(entry.name, tenant.id)
+            spec = BucketSpec(
+                f"{tenant.id}-{entry.name}",
+                bucket_name,
+                entry,
+                self.kms_key,
+                lifecycle.buckets[bucket_name],
+                tenant.quota_bytes,
             )
-            self._deliver(
-                "mlflow",
-                f"{tid}-mlflow-artifacts",
-                settings.service_namespaces[MLFLOW_SERVICE],
-                mlflow_artifacts_secret(tid),
-                {"matih.io/integration": "mlflow"},
-                _with_keys(keys[MLFLOW_SERVICE], lambda ak, sk: mlflow_settings(settings, where, key_name, ak, sk)),
+            declare_bucket(spec, settings, self, self._args.minio_provider, depends_on=key)
+
+    def _declare_access(self, access: ServiceAccess) -> None:
+        """The service's access keys (the current and, until retired, the previous generation) and the Secret that
+        hands over the current one.
+
+        A key depends on its parent user only (through `target_user`): MinIO's AddServiceAccount checks that
+        the target user exists and validates the embedded policy's syntax, but never looks up the buckets or keys
+        it names (RELEASE.2024-12-18T13-15-44Z cmd/admin-handlers-users.go `AddServiceAccount`, cmd/iam.go
+        `NewServiceAccount`; minio/pkg v3.0.23 policy `Policy.Validate`).
+        """
+        tid, service_id = self._args.tenant.id, access.service_id
+        keys = [
+            minio.IamServiceAccount(
+                generation.resource_name,
+                target_user=self._args.parent_users[service_id].name,
+                # Always explicit: without an embedded policy the key would inherit every tenant's access.
+                policy=access.policy,
+                opts=pulumi.ResourceOptions.merge(
+                    self._on_minio, pulumi.ResourceOptions(additional_secret_outputs=["secret_key"])
+                ),
             )
-
-        self.locations = {entry.name: where.s3_url(entry.name) for entry in BUCKETS}
-        self.kms_key = key_name
-        self.register_outputs({"secrets": self.secret_names, "locations": self.locations, "kmsKey": self.kms_key or ""})
-
-    def _deliver(
-        self,
-        output_key: str,
-        resource_name: str,
-        namespace: str,
-        name: str,
-        labels: dict[str, str],
-        data: pulumi.Input[Mapping[str, pulumi.Input[str]]],
-    ) -> None:
-        """A Secret in a consumer's namespace; its name (never its content) becomes a stack output."""
+            for generation in access_key_generations(self._args.settings, self._args.tenant, service_id)
+        ]
+        current = keys[-1]  # generations come oldest first
+        # One Output for the whole map (not two per key): the SDK tracks every pending Output, and the garbage
+        # collector walks them all; secret as a whole because the secret key is in it.
+        data = pulumi.Output.all(current.access_key, current.secret_key).apply(
+            lambda pair: access.secret_data(pair[0], pair[1])
+        )
+        namespace = self._args.namespaces.get(access.namespace)
         k8s.core.v1.Secret(
-            resource_name,
+            f"{tid}-{service_id}-credentials",
             metadata={
-                "name": name,
-                "namespace": namespace,
-                "labels": {**MANAGED_BY_LABELS, "matih.io/tenant": self._tenant_id, **labels},
+                "name": access.secret_name,
+                "namespace": access.namespace,
+                "labels": {**MANAGED_BY_LABELS, "matih.io/tenant": tid, **access.labels},
             },
             type="Opaque",
-            string_data=data,
+            string_data=secret(data),
             opts=pulumi.ResourceOptions.merge(
-                self._on_k8s, pulumi.ResourceOptions(depends_on=[self._namespaces[namespace]])
-            )
-            if namespace in self._namespaces
-            else self._on_k8s,
+                self._on_k8s, pulumi.ResourceOptions(depends_on=[namespace] if namespace is not None else None)
+            ),
         )
-        self.secret_names[output_key] = f"{namespace}/{name}"
-
-
-def _with_keys(account: minio.IamServiceAccount, render: Callable[[str, str], T]) -> pulumi.Output[T]:
-    """Client settings rendered with an access key pair, secret as a whole because the secret key is in them."""
-    return secret(
-        pulumi.Output.all(account.access_key, account.secret_key).apply(lambda pair: render(pair[0], pair[1]))
-    )
+        self.secret_names[service_id] = f"{access.namespace}/{access.secret_name}"

@@ -35,7 +35,7 @@ from components import erasure
 from components.catalog import BUCKET_NAMES
 from components.catalog import bucket as catalog_bucket
 from components.lifecycle import TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE
-from components.naming import tenant_id_problem, tenant_prefix
+from components.naming import tenant_bucket_pattern, tenant_id_problem, tenant_prefix
 from components.settings import COMMUNITY_IMAGE_REPOSITORY, EXACT_VERSION, PARITY
 
 PACK_NAME = "matih-minio"
@@ -221,8 +221,18 @@ def is_table_format_bucket(bucket: str) -> bool:
     return owner is not None and catalog_bucket(owner[0]).table_format_managed
 
 
-def unscoped_grant_problems(statements: list[Mapping[str, Any]]) -> list[str]:
-    """What no MinIO policy of ours may grant, tenant key or service parent alike."""
+def tenant_bucket_family(bucket: str) -> str | None:
+    """The catalog bucket whose tenant copies `<catalog>-*` names, or None for any other bucket name."""
+    return next((name for name in BUCKET_NAMES if bucket == tenant_bucket_pattern(name)), None)
+
+
+def unscoped_grant_problems(statements: list[Mapping[str, Any]], *, bucket_families: bool = False) -> list[str]:
+    """What no MinIO policy of ours may grant, tenant key or service parent alike.
+
+    `bucket_families`: the document may name a catalog bucket's tenant copies as `<catalog>-*`. Only a parent's
+    canned policy may: nobody holds a parent's credentials, and MinIO allows its access keys only what the
+    parent AND the key's embedded policy allow, which names one tenant's buckets exactly.
+    """
     problems = []
     for statement in allow_statements(statements):
         label = statement_label(statement)
@@ -236,7 +246,13 @@ def unscoped_grant_problems(statements: list[Mapping[str, Any]]) -> list[str]:
                 problems.append(f"{label} grants {action!r}, which no resource or tenant can scope")
         for resource in as_list(statement.get("Resource")):
             arn = S3Arn.parse(str(resource))
-            if resource == "*" or (arn is not None and "*" in arn.bucket):
+            family = tenant_bucket_family(arn.bucket) if arn is not None else None
+            if family is not None and not bucket_families:
+                problems.append(
+                    f"{label} grants on {resource!r}: every tenant's copy of {family!r}; an access key names "
+                    "its own tenant's bucket"
+                )
+            elif family is None and (resource == "*" or (arn is not None and "*" in arn.bucket)):
                 problems.append(f"{label} grants on {resource!r}: every bucket, including ones not yet created")
             elif arn is not None and arn.key_pattern is None and LIST_MULTIPART_UPLOADS in actions:
                 owner = catalog_owner(arn.bucket)
@@ -399,7 +415,8 @@ def validate_tenant_scoped_credentials(args: ResourceValidationArgs, report: Rep
     except PolicyDocumentError as error:
         report(str(error), None)
         return
-    problems = unscoped_grant_problems(statements)
+    # Canned policies here are the service parents' (components/service_users.py), whose credentials nobody holds.
+    problems = unscoped_grant_problems(statements, bucket_families=args.resource_type == IAM_POLICY)
     if args.resource_type == IAM_SERVICE_ACCOUNT:
         # Keys are declared inside their tenant's component; elsewhere only single-tenancy can be judged.
         parent_type, parent_name = urn_type_and_name(args.opts.parent or "")
@@ -858,7 +875,8 @@ POLICIES: list[Policy] = [
         name="tenant-scoped-credentials",
         description=(
             "A tenant's access key reaches only that tenant's prefix (or dedicated buckets); no MinIO policy grants "
-            "wildcard, admin or KMS actions, every bucket, or multipart listings of shared buckets."
+            "wildcard, admin or KMS actions, every bucket, or multipart listings of shared buckets. Only a parent's "
+            "canned policy may name every tenant's copy of a catalog bucket, `<bucket>-*`."
         ),
         validate=validate_tenant_scoped_credentials,
         enforcement_level=EnforcementLevel.MANDATORY,

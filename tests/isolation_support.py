@@ -60,6 +60,9 @@ class Scenario:
     name: str
     stack: str
     tenants: tuple[str | dict[str, str], ...] | None = None  # a `tenants` config override; None: the stack file's
+    # Offboarded bucket-mode tenants: their buckets outlive them (retainOnDelete) and still match the parents'
+    # `<bucket>-*`, but no key of theirs exists any more.
+    departed: tuple[str, ...] = ()
 
     def tenant_entries(self) -> list[Any]:
         if self.tenants is not None:
@@ -93,6 +96,13 @@ SCENARIOS = {
             "bucket-tenants",
             "dev",
             ({"id": "hooli", "isolation": "bucket"}, {"id": "pied-piper", "isolation": "bucket"}),
+        ),
+        # `lakehouse-acme` must not be a way into `lakehouse-acme-corp` (all three match the parents' `lakehouse-*`).
+        Scenario(
+            "bucket-prefix-collision",
+            "prod",
+            ({"id": "acme", "isolation": "bucket"}, {"id": "acme-corp", "isolation": "bucket"}),
+            departed=("acme-corp-old",),
         ),
     )
 }
@@ -262,6 +272,10 @@ class Layout:
         return cls(scenario, scenario.dedicated(), access_keys(inventory), parent_users(inventory))
 
     @property
+    def departed(self) -> tuple[str, ...]:
+        return self.scenario.departed
+
+    @property
     def tenants(self) -> list[str]:
         return list(self.dedicated)
 
@@ -271,13 +285,17 @@ class Layout:
         return maker(tenant, catalog_bucket)
 
     def places(self) -> list[Place]:
-        """Every seeded place: each tenant's prefix of every shared bucket (bucket tenants too), dedicated buckets."""
+        """Every seeded place: each tenant's prefix of every shared bucket (bucket tenants too), dedicated buckets,
+        and the buckets departed tenants left behind."""
         result = []
         for tenant, dedicated in self.dedicated.items():
             for catalog_bucket in BUCKET_NAMES:
                 result.append(shared_place(tenant, catalog_bucket))
                 if dedicated:
                     result.append(dedicated_place(tenant, catalog_bucket))
+        result += [
+            dedicated_place(tenant, catalog_bucket) for tenant in self.departed for catalog_bucket in BUCKET_NAMES
+        ]
         return result
 
     def buckets(self) -> list[str]:

@@ -281,7 +281,7 @@ def test_offboarding_revokes_access_in_one_up(prod_inventory, offboarded):
     assert not [r.name for r in kept if r.type in (SERVICE_ACCOUNT, K8S_SECRET)]
     before = {r.urn for r in under(prod_inventory, "initech")}
     revoked = before - {r.urn for r in kept}
-    assert len(revoked) == 11 + 11 + 2  # the access keys, their Secrets, and the Trino and MLflow Secrets
+    assert len(revoked) == 11 + 11  # the access keys and their Secrets (which carry the Trino and MLflow settings)
     assert offboarded.outputs["tenants"]["initech"]["secrets"] == {}
 
 

@@ -178,6 +178,30 @@ def test_prefix_collision_tenants_cannot_reach_each_other(tenant: str, neighbour
     assert not survey.allowed_of(key, probes), f"{tenant} reaches {neighbour}:{shown(survey.allowed_of(key, probes))}"
 
 
+@pytest.mark.parametrize(("scenario", "tenant", "service"), key_cases(("bucket-prefix-collision",)))
+def test_key_is_confined_by_its_own_policy_where_its_parent_reaches_every_tenant(
+    scenario: str, tenant: str, service: str
+):
+    """MinIO allows a key what its parent AND its embedded policy allow (cmd/iam.go `IsAllowedServiceAccount`).
+
+    The parent names every tenant's dedicated buckets by `<bucket>-*`, so it reaches the neighbour whose id
+    extends this tenant's and the buckets a departed tenant left behind; judged by moto, parent AND key still
+    reach only this tenant's own buckets.
+    """
+    survey, key, parent = survey_of(scenario), Credential(service, tenant), Credential(service)
+    probes = survey.probes(key)
+    effective = [p for p in probes if survey.allowed(parent, p) and survey.allowed(key, p)]
+    own = {survey.home(tenant, catalog_bucket).bucket for catalog_bucket in granted(service)}
+    assert effective, "reaches nothing at all"
+    assert {p.bucket for p in effective} <= own, f"outside {sorted(own)}:{shown(effective)}"
+    others = [t for t in survey.tenants if t != tenant] + list(survey.departed)
+    foreign = [
+        Probe(GET, f"{catalog_bucket}-{other}", SEED_OBJECT) for other in others for catalog_bucket in granted(service)
+    ]
+    assert not survey.denied_of(parent, foreign), "the parent is narrower than expected: nothing left to confine"
+    assert not survey.allowed_of(key, foreign)
+
+
 # --- parent users: one service, all tenants -----------------------------------------------------------------------
 
 

@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from components.catalog import BUCKETS, grants_of
+from components.catalog import BUCKETS
 from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, load_stack_config, run_stack
 from tools.plan_diff import (
     ABSENT,
-    ALL_TENANTS,
     EXIT_REFUSED,
     Change,
     Context,
@@ -89,26 +88,14 @@ def test_new_prefix_tenant_adds_its_resources_and_changes_nothing_else(prod_inve
     assert f"added `{NEW_TENANT}`" in render_diff(diff, CONTEXT)
 
 
-def test_new_bucket_tenant_also_extends_each_parent_policy_by_its_buckets(prod_inventory):
+def test_new_bucket_tenant_adds_its_resources_and_changes_nothing_else(prod_inventory):
+    """The parent policies cover every tenant's dedicated buckets by pattern, so they stay as they are."""
     head = _with_tenant({"id": NEW_TENANT, "isolation": "bucket", "quota": "1Ti"})
     diff = diff_inventories(prod_inventory, head)
 
     _assert_only_tenant_added(diff, head)
-    parent_policies = {r.urn for r in prod_inventory.of_type("minio:index/iamPolicy:IamPolicy")}
-    assert {c.urn for c in diff.changed} == parent_policies
-    for change in diff.changed:
-        assert change.options == ()
-        service = change.name.removesuffix("-parent-policy")
-        added_arns = set()
-        for leaf in change.inputs:
-            assert leaf.path.startswith("policy.Statement[Sid=") and leaf.path.endswith("].Resource")
-            assert set(leaf.before) <= set(leaf.after)  # only additions
-            added_arns |= set(leaf.after) - set(leaf.before)
-        buckets = {f"arn:aws:s3:::{g.bucket}-{NEW_TENANT}" for g in grants_of(service)}
-        assert added_arns == buckets | {f"{arn}/*" for arn in buckets}, service
-    assert {(p.tenant, p.service) for p in diff.tenants.policies} == {
-        (ALL_TENANTS, c.name.removesuffix("-parent-policy")) for c in diff.changed
-    }
+    assert diff.changed == ()
+    assert diff.tenants.policies == ()
 
 
 def test_parity_change_shows_the_helm_env_and_the_erasure_figures_only(prod_inventory):
@@ -166,17 +153,18 @@ def test_a_trino_catalog_change_shows_each_tenants_catalog_file_changed_never_it
     diff = diff_inventories(prod_inventory, head)
 
     tenants = _tenant_ids("prod")
-    assert {c.name for c in diff.changed} == {f"{t}-trino-catalog" for t in tenants}
+    # The Trino catalog travels in each tenant's trino credentials Secret.
+    assert {c.name for c in diff.changed} == {f"{t}-trino-credentials" for t in tenants}
     for change in diff.changed:
-        tenant = change.name.removesuffix("-trino-catalog")
+        tenant = change.name.removesuffix("-trino-credentials")
         assert (change.inputs, change.options) == ((), ())
         assert change.secrets == (SecretChange(f'stringData["{tenant.replace("-", "_")}.properties"]', "changed"),)
-        assert change.replaced  # pulumi-kubernetes re-creates a Secret whose data changes
+        assert not change.replaced  # the Kubernetes provider updates Secret data in place (enableSecretMutable)
     markdown = render_diff(diff, CONTEXT)
-    assert f"**0 to add, 0 to remove, 0 to change, {len(tenants)} to replace**" in markdown
+    assert f"**0 to add, 0 to remove, {len(tenants)} to change, 0 to replace**" in markdown
     assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in markdown
     assert catalog_uri not in markdown and "mock-" not in markdown
-    assert "Secrets re-created" in markdown
+    assert "Secrets re-created" not in markdown
 
 
 def test_secret_digests_are_keyed_so_a_low_entropy_value_cannot_be_looked_up(prod_inventory):
@@ -457,9 +445,9 @@ def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     result = _plan_diff_cli(repo, "prod")
 
     assert result.returncode == 0, result.stderr
-    # The release changes; the Trino catalogs (both sides' children digest masked values with one key) and the
-    # readiness gate (a Job named after the release inputs) are re-created.
-    assert f"**0 to add, 0 to remove, 1 to change, {len(_tenant_ids('prod')) + 1} to replace**" in result.stdout
+    # The release and the Trino catalogs change (both sides' children digest masked values with one key); the
+    # readiness gate (a Job named after the release inputs) is re-created.
+    assert f"**0 to add, 0 to remove, {len(_tenant_ids('prod')) + 1} to change, 1 to replace**" in result.stdout
     assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in result.stdout
     assert "catalog.example" not in result.stdout
     assert "| `values.environment.MINIO_STORAGE_CLASS_STANDARD` | `EC:4` | `EC:3` |" in result.stdout

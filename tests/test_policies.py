@@ -215,7 +215,7 @@ def test_public_metrics_are_caught_including_the_chart_default():
 
 def test_generated_tenant_keys_and_parent_policies_pass():
     shared, dedicated = tenant_key_document(), tenant_key_document("initech", dedicated=True)
-    parent = service_parent_policy("pipeline-service", ["initech"])
+    parent = service_parent_policy("pipeline-service")
     assert violations("tenant-scoped-credentials", access_key(shared), parent_policy(parent)) == []
     assert violations("tenant-scoped-credentials", access_key(dedicated, "initech")) == []
 
@@ -275,15 +275,39 @@ def test_tenant_key_without_a_readable_policy_is_caught(document, expected):
     ],
 )
 def test_parent_policy_still_has_no_unscoped_grants(statement, expected):
-    document = with_statement(Sid="Extra", **statement)(service_parent_policy("spark", []))
+    document = with_statement(Sid="Extra", **statement)(service_parent_policy("spark"))
     assert_reports(violations("tenant-scoped-credentials", parent_policy(document)), expected)
 
 
 def test_parent_policy_may_list_multipart_uploads_of_a_dedicated_bucket():
     document = with_statement(
         Sid="Uploads", Action=["s3:ListBucketMultipartUploads"], Resource=["arn:aws:s3:::lakehouse-initech"]
-    )(service_parent_policy("spark", ["initech"]))
+    )(service_parent_policy("spark"))
     assert violations("tenant-scoped-credentials", parent_policy(document)) == []
+
+
+def test_only_a_parent_policy_may_name_every_tenants_copy_of_a_catalog_bucket():
+    """`lakehouse-*` keeps a parent the same size for any number of tenants; in a key it reaches every tenant."""
+    family = {"Sid": "Family", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::lakehouse-*/*"]}
+    assert (
+        violations("tenant-scoped-credentials", parent_policy(with_statement(**family)(service_parent_policy("spark"))))
+        == []
+    )
+    key_document = with_statement(**family)(tenant_key_document("initech", dedicated=True))
+    assert_reports(
+        violations("tenant-scoped-credentials", access_key(key_document, "initech")),
+        "every tenant's copy of 'lakehouse'",
+    )
+    group = resource(mp.IAM_GROUP_POLICY, {"policy": policy_json(with_statement(**family)({"Statement": []}))})
+    assert_reports(violations("tenant-scoped-credentials", group), "every tenant's copy of 'lakehouse'")
+
+
+@pytest.mark.parametrize("bucket", ["lakehouse-acme*", "*-initech", "lake*", "someone-elses-*"])
+def test_parent_policy_wildcards_other_than_a_catalog_family_are_caught(bucket):
+    document = with_statement(Sid="Wild", Action=["s3:GetObject"], Resource=[f"arn:aws:s3:::{bucket}/*"])(
+        service_parent_policy("spark")
+    )
+    assert_reports(violations("tenant-scoped-credentials", parent_policy(document)), "every bucket")
 
 
 # --- no-plaintext-secrets and no-secret-stack-outputs -----------------------------------------------------------

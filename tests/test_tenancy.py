@@ -94,8 +94,9 @@ def parse_properties(text: str) -> dict[str, str]:
 
 def test_trino_iceberg_catalog_for_a_tenant(prod):
     where = iam.TenantPlacement("globex", dedicated_buckets=False)
-    properties = parse_properties(tenancy.trino_catalog_properties(prod, where, "tenant-globex", "AK1", "SK1"))
-    assert properties == {
+    catalog_file = tenancy.trino_catalog(prod, where, "tenant-globex")
+    assert catalog_file.file_name == "globex.properties"
+    assert parse_properties(catalog_file.render("AK1", "SK1")) == {
         "connector.name": "iceberg",
         "iceberg.catalog.type": "rest",
         "iceberg.rest-catalog.uri": "http://iceberg-rest.matih-data.svc.cluster.local:8181",
@@ -113,13 +114,37 @@ def test_trino_iceberg_catalog_for_a_tenant(prod):
 
 def test_mlflow_settings_for_a_tenant(dev):
     where = iam.TenantPlacement("acme-corp", dedicated_buckets=False)
-    env = tenancy.mlflow_settings(dev, where, "matih-dev", "AK", "SK")
+    env = tenancy.mlflow_settings(dev, where, "matih-dev")
     assert env["MLFLOW_DEFAULT_ARTIFACT_ROOT"] == "s3://mlflow-artifacts/acme-corp/"
     assert env["MLFLOW_S3_ENDPOINT_URL"] == "http://minio.minio.svc.cluster.local:9000"
     assert json.loads(env["MLFLOW_S3_UPLOAD_EXTRA_ARGS"]) == {
         "ServerSideEncryption": "aws:kms",
         "SSEKMSKeyId": "matih-dev",
     }
+
+
+def secret_data_of(settings, tenant_id: str, service_id: str) -> dict[str, str]:
+    (tenant,) = [t for t in settings.tenants if t.id == tenant_id]
+    (access,) = [a for a in tenancy.service_accesses(settings, tenant) if a.service_id == service_id]
+    return access.secret_data("AK1", "SK1")
+
+
+def test_trino_secret_carries_the_tenant_catalog_with_the_trino_key(prod):
+    data = secret_data_of(prod, "acme-corp", "trino")
+    catalog_file = parse_properties(data["acme_corp.properties"])
+    assert (catalog_file["s3.aws-access-key"], catalog_file["s3.aws-secret-key"]) == ("AK1", "SK1")
+    assert catalog_file["iceberg.rest-catalog.warehouse"] == "s3://lakehouse/acme-corp/"
+    assert (data["AWS_ACCESS_KEY_ID"], data["AWS_SECRET_ACCESS_KEY"]) == ("AK1", "SK1")
+    assert not [key for key in secret_data_of(prod, "acme-corp", "spark") if key.endswith(".properties")]
+
+
+def test_ml_service_secret_carries_the_mlflow_settings(prod):
+    data = secret_data_of(prod, "initech", "ml-service")
+    assert data["MLFLOW_DEFAULT_ARTIFACT_ROOT"] == "s3://mlflow-artifacts-initech/"
+    assert json.loads(data["MLFLOW_S3_UPLOAD_EXTRA_ARGS"])["SSEKMSKeyId"] == "tenant-initech"
+    assert (data["AWS_ACCESS_KEY_ID"], data["AWS_SECRET_ACCESS_KEY"]) == ("AK1", "SK1")
+    assert data["S3_URL_MLFLOW_ARTIFACTS"] == data["MLFLOW_DEFAULT_ARTIFACT_ROOT"]
+    assert not [key for key in secret_data_of(prod, "initech", "ray-serve") if key.startswith("MLFLOW_")]
 
 
 def test_kms_key_per_mode(prod, dev):

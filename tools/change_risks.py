@@ -40,6 +40,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from components.catalog import BUCKET_NAMES
+from components.iam import TenantPlacement
 from components.quantity import parse_quantity
 
 Severity = Literal["refused", "warning", "notice"]
@@ -626,11 +628,25 @@ def _added_risks(record: Record, base_tenants: Mapping[str, Any]) -> list[Risk]:
     return []
 
 
-def _tenant_risks(base_tenants: Mapping[str, Any], head_tenants: Mapping[str, Any]) -> list[Risk]:
+def tenant_locations(snapshot: Snapshot) -> dict[str, dict[str, str]]:
+    """Where each tenant's objects live, per catalog bucket: from the Tenant component's `isolation` input, or from
+    the `locations` a tenant output had before tenants stopped exporting them."""
+    locations: dict[str, dict[str, str]] = {}
+    for record in snapshot.resources:
+        if record.type == TENANT_TYPE and "isolation" in record.inputs:
+            where = TenantPlacement(record.name, record.inputs["isolation"] == "bucket")
+            locations[record.name] = {bucket: where.s3_url(bucket) for bucket in BUCKET_NAMES}
+    for tenant, outputs in (snapshot.outputs.get("tenants") or {}).items():
+        if tenant not in locations and isinstance(outputs, Mapping) and outputs.get("locations"):
+            locations[tenant] = dict(outputs["locations"])
+    return locations
+
+
+def _tenant_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     risks: list[Risk] = []
+    base_tenants, head_tenants = tenant_locations(base), tenant_locations(head)
     for tenant in sorted(base_tenants.keys() & head_tenants.keys()):
-        old = base_tenants[tenant].get("locations") or {}
-        new = head_tenants[tenant].get("locations") or {}
+        old, new = base_tenants[tenant], head_tenants[tenant]
         moved = [f"`{old[b]}` -> `{new[b]}`" for b in sorted(old.keys() & new.keys()) if old[b] != new[b]]
         if moved:
             risks.append(
@@ -645,7 +661,7 @@ def _tenant_risks(base_tenants: Mapping[str, Any], head_tenants: Mapping[str, An
                 )
             )
     for tenant in sorted(base_tenants.keys() - head_tenants.keys()):
-        locations = ", ".join(f"`{v}`" for v in (base_tenants[tenant].get("locations") or {}).values())
+        locations = ", ".join(f"`{v}`" for v in base_tenants[tenant].values())
         risks.append(
             Risk(
                 "data-stays",
@@ -686,7 +702,7 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
         risks += _removed_risks(old[urn], head_tenants)
     for urn in sorted(new.keys() - old.keys()):
         risks += _added_risks(new[urn], base_tenants)
-    risks += _tenant_risks(base_tenants, head_tenants)
+    risks += _tenant_risks(base, head)
     order = list(RULE_TITLES)
     risks.sort(key=lambda r: (SEVERITIES.index(r.severity), order.index(r.rule), r.subject))
     return Assessment(tuple(risks), frozenset(replaced))

@@ -9,6 +9,7 @@ inputs (secrets masked) and resource options.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import hmac
 import json
@@ -379,6 +380,7 @@ def run_stack(
         sys.path.insert(0, str(project_dir))
     previous_cwd = os.getcwd()
     os.chdir(project_dir)
+    collecting = gc.isenabled()
     failure: Exception | None = None
     try:
         runtime_settings.SETTINGS.rpc_manager.clear()
@@ -399,6 +401,10 @@ def run_stack(
         outputs=monitor.stack_outputs,
         diagnostics=diagnostics.records,
     )
+    # The program switches the garbage collector off for a process of its own (__main__.py), which then exits
+    # without collecting; the caller's process keeps its setting and collects the program's cycles after this.
+    if collecting:
+        gc.enable()
     if behaviour.violations:
         # The real engine stops at the first refused registration; all of them at once are easier to fix.
         violations = sorted(behaviour.violations, key=lambda v: (v.resource_name, v.resource_type, v.path))

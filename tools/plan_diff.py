@@ -562,10 +562,10 @@ def _section_risks(risks: tuple[Risk, ...]) -> list[str]:
 
 
 def _tenant_line(sign: str, tid: str, output: Mapping[str, Any]) -> str:
-    secrets, locations = output.get("secrets") or {}, output.get("locations") or {}
+    secrets = output.get("secrets") or {}
     key = output.get("kmsKey")
     kms = f", KMS key {_code(key)}" if key else ""
-    return f"- {sign} {_code(tid)}: {len(secrets)} credential Secrets, {len(locations)} bucket locations{kms}"
+    return f"- {sign} {_code(tid)}: {len(secrets)} credential Secrets{kms}"
 
 
 def _section_tenants(tenants: TenantDiff, compact: bool = False) -> list[str]:
