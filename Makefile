@@ -61,7 +61,8 @@ bench: venv
 
 check-cli:
 	@command -v pulumi >/dev/null || { echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (make plan works without it)"; exit 2; }
-	@command -v kubectl >/dev/null && kubectl config current-context >/dev/null 2>&1 || { echo "No Kubernetes context: set one with kubectl config use-context, or matih-minio:kubernetes.context in Pulumi.$(STACK).yaml"; exit 2; }
+	@# Inside the cluster (prod's self-hosted runner) the providers use the pod's service account: no context needed.
+	@test -n "$$KUBERNETES_SERVICE_HOST" || { command -v kubectl >/dev/null && kubectl config current-context >/dev/null 2>&1; } || { echo "No Kubernetes context: set one with kubectl config use-context, or matih-minio:kubernetes.context in Pulumi.$(STACK).yaml (inside a cluster, KUBERNETES_SERVICE_HOST is enough)"; exit 2; }
 	@test -n "$$PULUMI_CONFIG_PASSPHRASE$$PULUMI_CONFIG_PASSPHRASE_FILE" || { echo "Set PULUMI_CONFIG_PASSPHRASE (or _FILE): the self-managed backend encrypts secrets with it"; exit 2; }
 
 ## preview / up: the real Pulumi commands (CLI, cluster and credentials needed), with the policy pack

@@ -122,3 +122,24 @@ def test_the_pinned_policy_requirements_match_the_constraints():
     ]
     for name, version in requirements:
         assert constraints[name.lower().replace("_", "-")] == version
+
+
+def _make_status(workspace: Path, target: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": f"{workspace / 'fake-bin'}{os.pathsep}{os.environ['PATH']}",
+        "COMMAND_LOG": str(workspace / "commands.log"),
+        "PULUMI_CONFIG_PASSPHRASE": "not-a-real-passphrase",
+        "HOME": str(workspace),
+        **extra_env,
+    }
+    command = ["make", "--no-print-directory", target, "STACK=prod", f"PYTHON={workspace / 'fake-bin' / 'python'}"]
+    return subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_up_needs_a_kube_context_outside_the_cluster_and_none_inside_it(workspace):
+    # kubectl without a current context (a fresh in-cluster runner has no kubeconfig).
+    (workspace / "fake-bin" / "kubectl").write_text("#!/bin/sh\nexit 1\n")
+    outside = _make_status(workspace, "check-cli")
+    assert outside.returncode == 2 and "No Kubernetes context" in outside.stdout, outside.stdout + outside.stderr
+    inside = _make_status(workspace, "check-cli", KUBERNETES_SERVICE_HOST="10.96.0.1")
+    assert inside.returncode == 0, inside.stdout + inside.stderr

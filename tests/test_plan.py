@@ -28,3 +28,15 @@ def test_plan_prints_components_with_their_resources_and_the_figures(tmp_path, c
     first = written["resources"][0]
     assert set(first) == {"type", "name", "urn", "parent", "custom", "inputs", "options", "secretDigests"}
     assert "mock-" not in target.read_text(), "secret values are masked before anything is written"
+
+
+def test_plan_summarises_the_readiness_gate_the_claim_and_reads(capsys):
+    assert plan.main(["--stack", "dev"]) == 0
+    dev = capsys.readouterr().out
+    gate = next(line for line in dev.splitlines() if "- Job minio-ready:" in line)
+    assert "polls http://minio.minio.svc.cluster.local:9000 for at most" in gate
+    assert "- PersistentVolumeClaim minio-data: minio/minio-data 20Gi of class standard" in dev
+    assert plan.main(["--stack", "prod"]) == 0
+    prod = capsys.readouterr().out
+    assert "- Secret minio-kes-api-key-source [read kes/minio-kes-api-key]" in prod
+    assert "None/None" not in prod

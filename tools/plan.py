@@ -35,6 +35,23 @@ def _release(inputs: dict[str, Any]) -> str:
     )
 
 
+def _job(inputs: dict[str, Any]) -> str:
+    spec = inputs.get("spec", {})
+    env = {e.get("name"): e.get("value") for c in _containers(spec) for e in c.get("env", [])}
+    waits = f"polls {env['MINIO_URL']} " if "MINIO_URL" in env else ""
+    return f"{inputs.get('metadata', {}).get('name')}: {waits}for at most {spec.get('activeDeadlineSeconds')}s"
+
+
+def _containers(job_spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(job_spec.get("template", {}).get("spec", {}).get("containers", []))
+
+
+def _claim(inputs: dict[str, Any]) -> str:
+    meta, spec = inputs.get("metadata", {}), inputs.get("spec", {})
+    size = spec.get("resources", {}).get("requests", {}).get("storage")
+    return f"{meta.get('namespace')}/{meta.get('name')} {size} of class {spec.get('storageClassName')}"
+
+
 def _secret(inputs: dict[str, Any]) -> str:
     meta = inputs.get("metadata", {})
     data = inputs.get("stringData", inputs.get("data"))
@@ -51,6 +68,8 @@ def _volume(inputs: dict[str, Any]) -> str:
 SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "kubernetes:helm.sh/v3:Release": _release,
     "kubernetes:core/v1:Secret": _secret,
+    "kubernetes:batch/v1:Job": _job,
+    "kubernetes:core/v1:PersistentVolumeClaim": _claim,
     "kubernetes:core/v1:PersistentVolume": _volume,
     "kubernetes:core/v1:Namespace": lambda i: str(i.get("metadata", {}).get("name")),
     "kubernetes:storage.k8s.io/v1:StorageClass": lambda i: (
@@ -96,7 +115,8 @@ def render_tree(inventory: Inventory) -> str:
 
     def walk(parent: str, depth: int) -> None:
         for record in inventory.children(parent):
-            summary = SUMMARIES.get(record.type, lambda _i: "")(record.inputs)
+            # A read (`Secret.get`) has no inputs: its flag names what it reads.
+            summary = "" if record.options.get("readId") else SUMMARIES.get(record.type, lambda _i: "")(record.inputs)
             detail = f": {summary}" if summary else ""
             lines.append(f"{'  ' * depth}- {_short_type(record.type)} {record.name}{detail}{_flags(record)}")
             walk(record.urn, depth + 1)
