@@ -9,7 +9,7 @@ import pulumi_minio as minio
 
 from components.catalog import BUCKETS, Bucket
 from components.lifecycle import bucket_lifecycle_rules
-from components.settings import Settings
+from components.settings import Settings, TenantContext
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class BucketSpec:
 
 def declare_bucket(
     spec: BucketSpec,
-    settings: Settings,
+    settings: TenantContext,
     parent: pulumi.Resource,
     provider: minio.Provider,
     *,

@@ -21,10 +21,10 @@ from components.iam import (
     service_account_policy,
 )
 from components.naming import service_credentials_secret, tenant_kms_key_name
-from components.settings import Settings, TenantSettings
+from components.settings import TenantContext, TenantSettings
 
 
-def tenant_kms_key(settings: Settings, tenant_id: str) -> str | None:
+def tenant_kms_key(settings: TenantContext, tenant_id: str) -> str | None:
     """The key a tenant's objects are encrypted with: its own under KES, the single static key otherwise."""
     if settings.kms.mode == "kes":
         return tenant_kms_key_name(tenant_id)
@@ -57,7 +57,7 @@ def _env_suffix(bucket: str) -> str:
 
 
 def service_connection(
-    settings: Settings, service_id: str, where: TenantPlacement, kms_key: str | None
+    settings: TenantContext, service_id: str, where: TenantPlacement, kms_key: str | None
 ) -> dict[str, str]:
     """Everything a service needs to reach its tenant's data, except the access key pair."""
     env = {
@@ -81,7 +81,7 @@ class PolicyTooLargeError(ValueError):
     pass
 
 
-def service_accesses(settings: Settings, tenant: TenantSettings) -> tuple[ServiceAccess, ...]:
+def service_accesses(settings: TenantContext, tenant: TenantSettings) -> tuple[ServiceAccess, ...]:
     where = placement(tenant)
     key = tenant_kms_key(settings, tenant.id)
     accesses = []
@@ -106,7 +106,7 @@ def service_accesses(settings: Settings, tenant: TenantSettings) -> tuple[Servic
 
 
 def trino_catalog_properties(
-    settings: Settings, where: TenantPlacement, kms_key: str | None, access_key: str, secret_key: str
+    settings: TenantContext, where: TenantPlacement, kms_key: str | None, access_key: str, secret_key: str
 ) -> str:
     """A Trino Iceberg catalog for one tenant: native S3 file system on MinIO, SSE-KMS with the tenant's key."""
     lines = [
@@ -127,7 +127,7 @@ def trino_catalog_properties(
 
 
 def mlflow_settings(
-    settings: Settings, where: TenantPlacement, kms_key: str | None, access_key: str, secret_key: str
+    settings: TenantContext, where: TenantPlacement, kms_key: str | None, access_key: str, secret_key: str
 ) -> dict[str, str]:
     """Environment of an MLflow tracking server (or client) storing one tenant's artifacts in MinIO."""
     env = {

@@ -14,7 +14,7 @@ from components.buckets import BucketSpec, declare_bucket
 from components.catalog import BUCKETS, MLFLOW_SERVICE, TRINO_SERVICE
 from components.naming import mlflow_artifacts_secret, tenant_bucket_name, trino_catalog_secret
 from components.outputs import secret
-from components.settings import Settings, TenantSettings
+from components.settings import TenantContext, TenantSettings
 from components.tenancy import (
     mlflow_settings,
     placement,
@@ -29,11 +29,11 @@ MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.i
 
 @dataclass(frozen=True)
 class TenantArgs:
-    settings: Settings
+    settings: TenantContext
     tenant: TenantSettings
     minio_provider: minio.Provider
     k8s_provider: k8s.Provider
-    parent_users: dict[str, minio.IamUser]
+    parent_users: Mapping[str, pulumi.Input[str]]  # service -> the name of its parent user
     parent_ready: dict[str, pulumi.Resource]  # the parent's policy attachment: keys are useless before it
     platform_buckets: list[pulumi.Resource]
 
@@ -82,7 +82,7 @@ class Tenant(pulumi.ComponentResource):
             service_id = access.service_id
             account = minio.IamServiceAccount(
                 f"{tid}-{service_id}-access-key",
-                target_user=args.parent_users[service_id].name,
+                target_user=args.parent_users[service_id],
                 # Always explicit: without an embedded policy the key would inherit every tenant's access.
                 policy=access.policy,
                 opts=pulumi.ResourceOptions.merge(

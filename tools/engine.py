@@ -29,6 +29,8 @@ from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _spec
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.stack_reference import STACK_REFERENCE_TYPE, StackOutputs, resolve_references
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_MASK = "[secret]"
 
@@ -123,6 +125,9 @@ class Inventory:
     outputs: dict[str, Any]
     # What the program logged through pulumi.log (warnings such as "static KMS: no per-tenant keys").
     diagnostics: list[dict[str, str]] = field(default_factory=list)
+    # The outputs unmasked, in the engine's wire form (secrets wrapped): what a StackReference to this stack reads.
+    # Never serialised (to_json), since the mock secrets are in it.
+    wire_outputs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def of_type(self, type_token: str) -> list[ResourceRecord]:
         return [r for r in self.resources if r.type == type_token]
@@ -190,8 +195,9 @@ class ProgramError(RuntimeError):
 class _Mocks(pulumi.runtime.Mocks):
     """Provider behaviour: echo inputs, add the computed outputs the program reads, keep secrets secret."""
 
-    def __init__(self, existing_secret_data: dict[str, str]):
+    def __init__(self, existing_secret_data: dict[str, str], stack_references: dict[str, StackOutputs]):
         self.existing_secret_data = existing_secret_data
+        self.stack_references = stack_references
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
@@ -206,6 +212,8 @@ class _Mocks(pulumi.runtime.Mocks):
             # Stable across processes (unlike hash()), so two runs of one program give identical plans.
             state["accessKey"] = "AK" + hashlib.sha256(args.name.encode()).hexdigest()[:18].upper()
             state["secretKey"] = _secret(f"mock-secret-key-{args.name}")
+        elif token == STACK_REFERENCE_TYPE:
+            state.update(self.stack_references[args.inputs["name"]].reference_state())
         elif token == "kubernetes:core/v1:Secret" and args.resource_id:
             # A read of an existing Secret (Secret.get): hand back the data keys the stack config names.
             state["data"] = _secret(
@@ -223,6 +231,7 @@ class _RecordingMonitor(mocks.MockMonitor):
         super().__init__(behaviour)
         self.records: list[ResourceRecord] = []
         self.stack_outputs: dict[str, Any] = {}
+        self.wire_outputs: dict[str, Any] = {}  # unmasked, for the stacks that reference this one
 
     def _record(self, request: Any, urn: str, custom: bool) -> None:
         inputs = json_format.MessageToDict(request.object if hasattr(request, "object") else request.properties)
@@ -262,12 +271,14 @@ class _RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
-            self.stack_outputs = _mask(json_format.MessageToDict(request.outputs))
+            self.wire_outputs = json_format.MessageToDict(request.outputs)
+            self.stack_outputs = _mask(self.wire_outputs)
         return super().RegisterResourceOutputs(request)
 
 
 def _existing_secret_keys(config: dict[str, Any], project: str) -> dict[str, str]:
-    keys = {"tls.crt": "", "tls.key": ""}
+    # tls.*: a TLS Secret; rootUser/rootPassword: the root credentials a tenant shard reads (chart existingSecret).
+    keys = {"tls.crt": "", "tls.key": "", "rootUser": "", "rootPassword": ""}
     kes = ((config.get(f"{project}:kms") or {}).get("kes")) or {}
     for ref in kes.values():
         if isinstance(ref, dict) and "key" in ref:
@@ -301,8 +312,16 @@ def run_stack(
         else:
             stack_config[full_key] = value
     values, secret_keys = _engine_config(stack_config)
+    # Before this stack's run: the SDK's mocks are global, so a referenced stack runs to completion first.
+    references = resolve_references(
+        stack,
+        stack_config,
+        project,
+        available_stacks(project_dir),
+        lambda name: StackOutputs(name, run_stack(name, project_dir=project_dir, preview=preview).wire_outputs),
+    )
 
-    monitor = _RecordingMonitor(_Mocks(_existing_secret_keys(stack_config, project)))
+    monitor = _RecordingMonitor(_Mocks(_existing_secret_keys(stack_config, project), references))
     diagnostics = _DiagnosticsHandler()
     runtime_settings.reset_options(project=project, stack=stack, preview=preview)
     pulumi.runtime.set_mocks(
@@ -342,6 +361,7 @@ def run_stack(
         resources=resources,
         outputs=monitor.stack_outputs,
         diagnostics=diagnostics.records,
+        wire_outputs=monitor.wire_outputs,
     )
     if failure is not None:
         raise ProgramError(str(failure), inventory) from failure
