@@ -31,6 +31,7 @@ from moto import mock_aws
 from moto.core import enable_iam_authentication
 
 from components.catalog import BUCKET_NAMES, Access, grants_of
+from components.settings import PLATFORM_STACK_KEY
 from components.tenancy import consuming_services
 from tools.engine import Inventory, load_stack_config, project_name, run_stack
 
@@ -60,11 +61,17 @@ class Scenario:
     name: str
     stack: str
     tenants: tuple[str | dict[str, str], ...] | None = None  # a `tenants` config override; None: the stack file's
+    # A tenant shard's world also holds these tenants of its platform stack (a `tenants` override of the platform).
+    platform_tenants: tuple[str | dict[str, str], ...] = ()
 
     def tenant_entries(self) -> list[Any]:
-        if self.tenants is not None:
-            return list(self.tenants)
-        return list(load_stack_config(self.stack)[f"{project_name()}:tenants"])
+        own = self.tenants if self.tenants is not None else load_stack_config(self.stack)[f"{project_name()}:tenants"]
+        return [*self.platform_tenants, *own]
+
+    def platform(self) -> str | None:
+        """The platform stack of a tenant shard (its `platformStack`), None for a platform stack."""
+        reference = load_stack_config(self.stack).get(f"{project_name()}:{PLATFORM_STACK_KEY}")
+        return str(reference).rsplit("/", 1)[-1] if reference else None
 
     def dedicated(self) -> dict[str, bool]:
         """Tenant id -> whether it has buckets of its own (`isolation: bucket`), read from the configuration."""
@@ -78,7 +85,15 @@ class Scenario:
 
     def run(self) -> Inventory:
         overrides = {"tenants": list(self.tenants)} if self.tenants is not None else None
-        return run_stack(self.stack, overrides)
+        inventory = run_stack(self.stack, overrides)
+        platform = self.platform()
+        if platform is None:
+            return inventory
+        # A shard's keys hang off the platform's parent users: judge both stacks' tenants in one world.
+        base = run_stack(platform, {"tenants": list(self.platform_tenants)})
+        tenants = {**base.outputs["tenants"], **inventory.outputs["tenants"]}
+        outputs = {**inventory.outputs, "tenants": tenants}
+        return Inventory(self.stack, inventory.project, base.resources + inventory.resources, outputs)
 
 
 SCENARIOS = {
@@ -86,6 +101,9 @@ SCENARIOS = {
     for scenario in (
         Scenario("dev", "dev"),
         Scenario("prod", "prod"),
+        # A tenant shard of prod under prod's parent users, beside a tenant of prod whose id its own `acme` prefixes
+        # (two tenants of the shard and one of prod keep the moto survey small).
+        Scenario("prod-shard", "prod-tenants-1", ("acme", "hooli"), platform_tenants=("acme-corp",)),
         # `acme/` must not be a way into `acme-corp/`, nor the other way round.
         Scenario("prefix-collision", "dev", ("acme", "acme-corp")),
         # Two bucket tenants side by side (prod has one, beside prefix tenants), on the static-key stack.
