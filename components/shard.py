@@ -48,7 +48,11 @@ def declare_shard(shard: ShardSettings) -> None:
 
 
 def _declare_tenants(shard: ShardSettings, context: ShardContext, platform: pulumi.StackReference) -> None:
-    k8s_provider = k8s.Provider("kubernetes", context=shard.kubernetes.context, kubeconfig=shard.kubernetes.kubeconfig)
+    # Named apart from the platform's providers: `pulumi state move` copies a moved tenant's providers into the shard
+    # and refuses one whose URN exists there with other inputs; the next `up` hands the tenant to these.
+    k8s_provider = k8s.Provider(
+        "shard-kubernetes", context=shard.kubernetes.context, kubeconfig=shard.kubernetes.kubeconfig
+    )
     root = context.root_credentials
     root_secret = k8s.core.v1.Secret.get(
         "minio-root-credentials",
@@ -57,7 +61,7 @@ def _declare_tenants(shard: ShardSettings, context: ShardContext, platform: pulu
     )
     what = f"the platform's root credentials Secret {root.namespace}/{root.name}"
     provider = minio.Provider(
-        "minio-provider",
+        "shard-minio",
         minio_server=shard.minio_endpoint,
         minio_user=_decoded(root_secret, "rootUser", what),
         minio_password=_decoded(root_secret, "rootPassword", what),

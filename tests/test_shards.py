@@ -34,6 +34,7 @@ from tools.engine import (
 )
 from tools.policy_check import check_inventory, load_pack_config
 from tools.policy_check import main as policy_check_main
+from tools.tenant_move import main as tenant_move_main
 
 SHARD = "prod-tenants-1"
 PLATFORM = "prod"
@@ -357,3 +358,40 @@ def test_stack_references_in_a_cycle_are_a_stack_file_error(tmp_path):
 
     with pytest.raises(StackFileError, match="stack references form a cycle: a -> b -> a"):
         run_stack("a", project_dir=tmp_path)
+
+
+# --- Moving a tenant between stacks ---------------------------------------------------------------------------------
+
+
+def test_grandchildren_have_the_engines_fully_qualified_urn(prod_inventory):
+    """`pulumi state move` and `state unprotect` take real URNs: the parent's whole type chain, as the engine makes."""
+    encryption = prod_inventory.named("initech-lakehouse-sse")
+    assert encryption.urn == (
+        "urn:pulumi:prod::matih-minio::matih:tenancy:Tenant$minio:index/s3Bucket:S3Bucket"
+        "$minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption::initech-lakehouse-sse"
+    )
+
+
+def test_the_move_procedure_lists_every_resource_of_the_tenant_and_nothing_else(prod_inventory, capsys):
+    assert tenant_move_main(["--tenant", "initech", "--source", PLATFORM, "--dest", SHARD]) == 0
+    text = capsys.readouterr().out
+    listed = [line.strip().strip("\\").strip().strip("'") for line in text.splitlines() if line.startswith("  'urn:")]
+    subtree = [r.urn for r in prod_inventory if tenant_of(prod_inventory, r.urn) == "initech"]
+    assert sorted(listed) == sorted(subtree) and len(listed) == len(subtree)
+    assert f"pulumi state move --source {PLATFORM_REFERENCE} --dest organization/matih-minio/{SHARD}" in text
+    assert '- {"id": "initech", "isolation": "bucket", "quota": "2Ti"}' in text
+    assert "before the shard" in text
+
+
+@pytest.mark.parametrize(
+    ("tenant", "source", "dest", "expected"),
+    [
+        ("nobody", SHARD, PLATFORM, f"stack {SHARD} holds no tenant 'nobody'"),
+        ("hooli", SHARD, "dev", f"{SHARD} belongs to platform prod and dev to dev"),
+        ("hooli", SHARD, SHARD, "the same stack"),
+        ("hooli", SHARD, "staging", "no stack file Pulumi.staging.yaml"),
+    ],
+)
+def test_the_move_procedure_refuses_what_cannot_work(tenant, source, dest, expected, capsys):
+    assert tenant_move_main(["--tenant", tenant, "--source", source, "--dest", dest]) == 2
+    assert expected in capsys.readouterr().err

@@ -233,6 +233,14 @@ class _RecordingMonitor(mocks.MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self.wire_outputs: dict[str, Any] = {}  # unmasked, for the stacks that reference this one
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine qualifies a type with the parent's whole type chain (pulumi/pulumi v3.259.0,
+        # pkg/resource/deploy/deployment.go `Deployment.generateURN`); the SDK's mock keeps only the parent's last
+        # type, which gives grandchildren (a tenant bucket's encryption) URNs the real stack does not have.
+        parent_type = parent.split("::")[2] if parent else "pulumi:pulumi:Stack"
+        qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
+        return super().make_urn("", qualified, name)
+
     def _record(self, request: Any, urn: str, custom: bool) -> None:
         inputs = json_format.MessageToDict(request.object if hasattr(request, "object") else request.properties)
         options: dict[str, Any] = {
