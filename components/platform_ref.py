@@ -121,9 +121,11 @@ class _Output:
 
 def _bucket_options(reader: _Output, exported: Mapping[str, Any]) -> dict[str, BucketOptions]:
     buckets = reader.mapping(exported, "buckets")
+    if not buckets:
+        return {}
     options = {}
     for name in BUCKET_NAMES:
-        entry = reader.mapping(buckets, f"buckets.{name}") if buckets else {}
+        entry = reader.mapping(buckets, f"buckets.{name}")
         days = (int, type(None))
         options[name] = BucketOptions(
             versioning=bool(reader.typed(entry, f"buckets.{name}.versioning", bool, "true or false")),

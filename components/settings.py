@@ -896,10 +896,6 @@ class ShardSettings:
     service_namespaces: Mapping[str, str]
     trino: TrinoSettings
 
-    @property
-    def platform_stack_name(self) -> str:
-        return self.platform_stack.rsplit("/", 1)[-1]
-
 
 def is_shard_config(raw: Mapping[str, Any]) -> bool:
     return PLATFORM_STACK_KEY in raw

@@ -31,9 +31,9 @@ from moto import mock_aws
 from moto.core import enable_iam_authentication
 
 from components.catalog import BUCKET_NAMES, Access, grants_of
-from components.settings import PLATFORM_STACK_KEY
 from components.tenancy import consuming_services
 from tools.engine import Inventory, load_stack_config, project_name, run_stack
+from tools.stack_reference import platform_of
 
 REGION = "us-east-1"
 SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
@@ -70,8 +70,7 @@ class Scenario:
 
     def platform(self) -> str | None:
         """The platform stack of a tenant shard (its `platformStack`), None for a platform stack."""
-        reference = load_stack_config(self.stack).get(f"{project_name()}:{PLATFORM_STACK_KEY}")
-        return str(reference).rsplit("/", 1)[-1] if reference else None
+        return platform_of(load_stack_config(self.stack), project_name())
 
     def dedicated(self) -> dict[str, bool]:
         """Tenant id -> whether it has buckets of its own (`isolation: bucket`), read from the configuration."""

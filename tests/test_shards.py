@@ -34,6 +34,7 @@ from tools.engine import (
 )
 from tools.policy_check import check_inventory, load_pack_config
 from tools.policy_check import main as policy_check_main
+from tools.stack_reference import platform_of
 from tools.tenant_move import main as tenant_move_main
 
 SHARD = "prod-tenants-1"
@@ -141,7 +142,7 @@ def test_a_tenant_in_a_shard_is_the_same_resources_as_on_the_platform(shard):
 
 def test_the_committed_shard_is_valid():
     settings = load_shard_settings(project_config_values(SHARD), SHARD)
-    assert settings.platform_stack == PLATFORM_REFERENCE and settings.platform_stack_name == PLATFORM
+    assert settings.platform_stack == PLATFORM_REFERENCE
     assert len(settings.tenants) >= 2
 
 
@@ -237,9 +238,8 @@ def test_committed_stacks_hold_each_tenant_once_per_platform():
     """The runner sees every stack file: a tenant listed in two stacks of one platform would be declared twice."""
     owners: dict[tuple[str, str], list[str]] = {}
     for stack in available_stacks():
-        config = project_config_values(stack)
-        platform = str(config.get(PLATFORM_STACK_KEY, stack)).rsplit("/", 1)[-1]
-        for entry in config.get("tenants", []):
+        platform = platform_of(load_stack_config(stack), "matih-minio") or stack
+        for entry in project_config_values(stack).get("tenants", []):
             tenant = entry if isinstance(entry, str) else entry["id"]
             owners.setdefault((platform, tenant), []).append(stack)
     assert {key: stacks for key, stacks in owners.items() if len(stacks) > 1} == {}
@@ -395,3 +395,13 @@ def test_the_move_procedure_lists_every_resource_of_the_tenant_and_nothing_else(
 def test_the_move_procedure_refuses_what_cannot_work(tenant, source, dest, expected, capsys):
     assert tenant_move_main(["--tenant", tenant, "--source", source, "--dest", dest]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_a_stack_reference_the_config_does_not_name_is_a_clear_error(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: refs\nruntime: python\n")
+    program = 'import pulumi\npulumi.StackReference("x", stack_name="organization/refs/x")\n'
+    (tmp_path / "__main__.py").write_text(program)
+    (tmp_path / "Pulumi.solo.yaml").write_text("config: {}\n")
+
+    with pytest.raises(ProgramError, match="StackReference to 'organization/refs/x': the runner resolves only"):
+        run_stack("solo", project_dir=tmp_path)

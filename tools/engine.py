@@ -213,7 +213,13 @@ class _Mocks(pulumi.runtime.Mocks):
             state["accessKey"] = "AK" + hashlib.sha256(args.name.encode()).hexdigest()[:18].upper()
             state["secretKey"] = _secret(f"mock-secret-key-{args.name}")
         elif token == STACK_REFERENCE_TYPE:
-            state.update(self.stack_references[args.inputs["name"]].reference_state())
+            reference = args.inputs["name"]
+            if reference not in self.stack_references:
+                raise StackFileError(
+                    f"StackReference to {reference!r}: the runner resolves only the stack the config names "
+                    f"({', '.join(self.stack_references) or 'none'})"
+                )
+            state.update(self.stack_references[reference].reference_state())
         elif token == "kubernetes:core/v1:Secret" and args.resource_id:
             # A read of an existing Secret (Secret.get): hand back the data keys the stack config names.
             state["data"] = _secret(
@@ -326,7 +332,8 @@ def run_stack(
         stack_config,
         project,
         available_stacks(project_dir),
-        lambda name: StackOutputs(name, run_stack(name, project_dir=project_dir, preview=preview).wire_outputs),
+        # The CLI hands over the outputs of the referenced stack's last update, so never a preview's.
+        lambda name: StackOutputs(run_stack(name, project_dir=project_dir).wire_outputs),
     )
 
     monitor = _RecordingMonitor(_Mocks(_existing_secret_keys(stack_config, project), references))

@@ -28,7 +28,6 @@ STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 class StackOutputs:
     """A stack's outputs in the engine's wire form: secret values wrapped in the secret signature."""
 
-    stack: str
     outputs: Mapping[str, Any]
 
     @property
@@ -66,6 +65,12 @@ def local_stack_name(reference: str, project: str, available: list[str], referre
     if name not in available:
         raise _stack_file_error(f"{where}: no stack file Pulumi.{name}.yaml; stacks here: {', '.join(available)}")
     return name
+
+
+def platform_of(config: Mapping[str, Any], project: str) -> str | None:
+    """The local name of the platform stack a shard's config (full `<project>:` keys) names; None for a platform."""
+    reference = config.get(f"{project}:{PLATFORM_STACK_KEY}")
+    return str(reference).rsplit("/", 1)[-1] if reference else None
 
 
 def referenced_stacks(config: Mapping[str, Any], project: str) -> list[str]:

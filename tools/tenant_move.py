@@ -17,8 +17,9 @@ import json
 import sys
 from typing import Any
 
-from components.settings import PLATFORM_STACK_KEY, PROJECT
-from tools.engine import Inventory, StackFileError, project_config_values, run_stack
+from components.settings import PROJECT
+from tools import stack_reference
+from tools.engine import Inventory, StackFileError, load_stack_config, project_config_values, run_stack
 
 TENANT = "matih:tenancy:Tenant"
 DEFAULT_ORGANIZATION = "organization"  # the self-managed backend's only organization
@@ -30,8 +31,7 @@ class MoveError(ValueError):
 
 def platform_of(stack: str) -> str:
     """The platform stack a stack belongs to: its `platformStack`, or itself."""
-    reference = project_config_values(stack).get(PLATFORM_STACK_KEY)
-    return str(reference).rsplit("/", 1)[-1] if reference else stack
+    return stack_reference.platform_of(load_stack_config(stack), PROJECT) or stack
 
 
 def tenant_entry(stack: str, tenant: str) -> Any:
