@@ -317,7 +317,7 @@ def test_the_plan_diff_of_a_shard_shows_only_its_new_tenant(shard, tmp_path):
 
     assert result.returncode == 0, result.stderr
     per_tenant = len([r for r in shard if tenant_of(shard, r.urn) == "hooli"])
-    assert f"**{per_tenant} to add, 0 to remove, 0 to change**" in result.stdout
+    assert f"**{per_tenant} to add, 0 to remove, 0 to change" in result.stdout
     assert "massive-dynamic" in result.stdout and "hooli" not in result.stdout
 
 
