@@ -124,10 +124,20 @@ def test_neither_the_platform_nor_the_shard_exports_a_secret(shard, prod_invento
         assert "mock-" not in json.dumps(inventory.wire_outputs)
 
 
-def test_a_tenant_in_a_shard_is_the_same_resources_as_on_the_platform(shard):
+def test_the_shard_updates_secrets_in_place_as_the_platform_does(shard, prod_inventory):
+    """A moved tenant's Secrets must not be replaced (deleted, then created) by the shard's provider."""
+    for inventory in (prod_inventory, shard):
+        (provider,) = inventory.of_type("pulumi:providers:kubernetes")
+        assert provider.inputs["enableSecretMutable"] in (True, "true"), inventory.stack
+
+
+@pytest.mark.parametrize(
+    "entry", project_config_values(SHARD)["tenants"], ids=lambda e: e if isinstance(e, str) else e["id"]
+)
+def test_a_tenant_in_a_shard_is_the_same_resources_as_on_the_platform(shard, entry):
     """What `pulumi state move` relies on: same types, parents, names and inputs, so nothing is replaced."""
-    tenant = "hooli"
-    on_platform = run_stack(PLATFORM, {"tenants": [*load_stack_config(PLATFORM)["matih-minio:tenants"], tenant]})
+    tenant = entry if isinstance(entry, str) else entry["id"]
+    on_platform = run_stack(PLATFORM, {"tenants": [*load_stack_config(PLATFORM)["matih-minio:tenants"], entry]})
 
     def subtree(inventory: Inventory) -> dict[str, dict[str, Any]]:
         return {relative_urn(r.urn): r.inputs for r in inventory if tenant_of(inventory, r.urn) == tenant}
