@@ -10,7 +10,7 @@ import pulumi_minio as minio
 from components.catalog import BUCKETS, Bucket
 from components.lifecycle import bucket_lifecycle_rules
 from components.offboarding import Retention, platform_bucket_retention
-from components.settings import Settings
+from components.settings import Settings, TenantContext
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class BucketSpec:
 
 def declare_bucket(
     spec: BucketSpec,
-    settings: Settings,
+    settings: TenantContext,
     parent: pulumi.Resource,
     provider: minio.Provider,
     *,

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.naming import tenant_bucket_name, tenant_kms_key_name, tenant_prefix
-from components.settings import Settings, TenantSettings
+from components.settings import Settings, TenantContext, TenantSettings
 
 ACTIVE, OFFBOARDING, PURGE = "active", "offboarding", "purge"
 
@@ -59,7 +59,9 @@ def platform_bucket_retention(settings: Settings) -> Retention:
     return Retention(protect=settings.protect, retain_on_delete=False, force_destroy=settings.force_destroy_buckets)
 
 
-def tenant_lifecycle(settings: Settings, tenant: TenantSettings, catalog_buckets: tuple[str, ...]) -> TenantLifecycle:
+def tenant_lifecycle(
+    settings: TenantContext, tenant: TenantSettings, catalog_buckets: tuple[str, ...]
+) -> TenantLifecycle:
     """Which of a tenant's resources are declared, and how they are protected, retained and adopted.
 
     Import ids are what terraform-provider-minio v1.20.1 uses as the resource id: the key id for KmsKey
@@ -87,7 +89,7 @@ def tenant_lifecycle(settings: Settings, tenant: TenantSettings, catalog_buckets
     return TenantLifecycle(tenant.state, grants_access=not leaving, key=key, buckets=buckets)
 
 
-def purge_steps(settings: Settings, tenant: TenantSettings, catalog_buckets: tuple[str, ...]) -> list[str]:
+def purge_steps(settings: TenantContext, tenant: TenantSettings, catalog_buckets: tuple[str, ...]) -> list[str]:
     """What a purge leaves to an operator, in order; the key comes last because deleting it shreds what is left."""
     steps = [f"remove tenant {tenant.id!r} from matih-minio:tenants and run `pulumi up`"]
     if tenant.dedicated_buckets:

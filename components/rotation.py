@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.settings import Settings, TenantSettings
+from components.settings import TenantContext, TenantSettings
 
 FIRST_GENERATION = 1
 
@@ -37,7 +37,7 @@ def access_key_resource_name(tenant_id: str, service_id: str, generation: int) -
     return base if generation == FIRST_GENERATION else f"{base}-g{generation}"
 
 
-def current_generation(settings: Settings, tenant: TenantSettings, service_id: str) -> int:
+def current_generation(settings: TenantContext, tenant: TenantSettings, service_id: str) -> int:
     return (
         FIRST_GENERATION
         + settings.access_keys.rotation
@@ -47,7 +47,7 @@ def current_generation(settings: Settings, tenant: TenantSettings, service_id: s
 
 
 def access_key_generations(
-    settings: Settings, tenant: TenantSettings, service_id: str
+    settings: TenantContext, tenant: TenantSettings, service_id: str
 ) -> tuple[AccessKeyGeneration, ...]:
     """The keys to declare for one service of a tenant, oldest first; the last one is current."""
     current = current_generation(settings, tenant, service_id)

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from components import erasure
 from components.catalog import BUCKET_NAMES, SERVICE_IDS, grants_of
@@ -935,6 +935,20 @@ def _read_buckets(root: _Reader) -> dict[str, BucketOptions]:
     return options
 
 
+def _read_trino(root: _Reader) -> TrinoSettings:
+    trino = root.child("trino", {"catalogType", "catalogUri"})
+    return TrinoSettings(
+        catalog_type=trino.string("catalogType", "rest", choices=TRINO_CATALOG_TYPES) or "rest",
+        catalog_uri=trino.string(
+            "catalogUri",
+            required=True,
+            check=lambda u: u.startswith(("http://", "https://")),
+            rule="the http(s) URL of the Iceberg REST catalog Trino uses",
+        )
+        or "",
+    )
+
+
 TOP_LEVEL_KEYS = {
     "namespace",
     "releaseName",
@@ -1013,17 +1027,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     buckets = _read_buckets(root)
     temporary = root.child("temporaryObjects", {"expiryDays"})
     temporary_days = temporary.integer("expiryDays", 30, minimum=1, maximum=3650)
-    trino = root.child("trino", {"catalogType", "catalogUri"})
-    trino_settings = TrinoSettings(
-        catalog_type=trino.string("catalogType", "rest", choices=TRINO_CATALOG_TYPES) or "rest",
-        catalog_uri=trino.string(
-            "catalogUri",
-            required=True,
-            check=lambda u: u.startswith(("http://", "https://")),
-            rule="the http(s) URL of the Iceberg REST catalog Trino uses",
-        )
-        or "",
-    )
+    trino_settings = _read_trino(root)
     if problems:
         raise ConfigError(problems)
     assert region is not None and timeout is not None and temporary_days is not None
@@ -1056,6 +1060,119 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
         access_keys=access_keys,
         root_credentials_rotation=root_rotation,
     )
+
+
+# --- tenant shards ------------------------------------------------------------------------------------------------
+
+
+class TenantContext(Protocol):
+    """What a Tenant reads of its stack. A platform stack's `Settings` is one; a shard's comes from the platform
+    stack's `tenantPlatform` output and its own config (`components.platform_ref.ShardContext`)."""
+
+    @property
+    def kms(self) -> KmsSettings: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def s3_endpoint_url(self) -> str: ...
+    @property
+    def protect(self) -> bool: ...
+    @property
+    def service_namespaces(self) -> Mapping[str, str]: ...
+    @property
+    def buckets(self) -> Mapping[str, BucketOptions]: ...
+    @property
+    def temporary_object_expiry_days(self) -> int: ...
+    @property
+    def trino(self) -> TrinoSettings: ...
+    @property
+    def access_keys(self) -> AccessKeySettings: ...
+
+
+PLATFORM_STACK_KEY = "platformStack"
+# A shard holds only what its tenants need; what the platform decides (endpoint, region, KMS, TLS, bucket options,
+# protection) it reads from the platform stack, so that a tenant moved between stacks keeps every setting.
+SHARD_KEYS = {PLATFORM_STACK_KEY, "tenants", "services", "trino", "kubernetes", "minioEndpoint"}
+# Pulumi.yaml's `config:` defaults, which the CLI applies to every stack of the project, shards included
+# (pulumi/pulumi ValidateStackConfigAndApplyProjectConfig). A shard cannot tell them from a value written in its
+# file, so a platform key holding exactly its declared default is let through; any other value is refused.
+# tests/test_shards.py checks this against Pulumi.yaml.
+CLI_DEFAULTED_PLATFORM_KEYS: Mapping[str, object] = {
+    "namespace": "minio",
+    "releaseName": "minio",
+    "region": "us-east-1",
+    "protect": True,
+    "forceDestroyBuckets": False,
+    "createServiceNamespaces": False,
+    "helmTimeoutSeconds": 900,
+}
+# `<organization>/<project>/<stack>`: the form a StackReference resolves on every backend (the self-managed
+# backend wants the organization `organization`, Pulumi Cloud the real one).
+STACK_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class ShardSettings:
+    """A tenant shard: a stack that declares only Tenant components and reads the platform from another stack."""
+
+    stack: str
+    platform_stack: str  # <organization>/<project>/<stack>
+    kubernetes: KubernetesSettings
+    minio_endpoint: str
+    tenants: tuple[TenantSettings, ...]
+    service_namespaces: Mapping[str, str]
+    trino: TrinoSettings
+
+
+def is_shard_config(raw: Mapping[str, Any]) -> bool:
+    return PLATFORM_STACK_KEY in raw
+
+
+def load_shard_settings(raw: Mapping[str, Any], stack: str) -> ShardSettings:
+    """Validate a shard's configuration; raise ConfigError naming every problem, platform keys included."""
+    problems: list[str] = []
+    platform_keys = TOP_LEVEL_KEYS - SHARD_KEYS
+    shard_only = {key: value for key, value in raw.items() if key not in platform_keys}
+    root = _Reader(problems, "", shard_only, SHARD_KEYS)
+    for key in sorted(set(raw) & platform_keys):
+        if key in CLI_DEFAULTED_PLATFORM_KEYS and raw[key] == CLI_DEFAULTED_PLATFORM_KEYS[key]:
+            continue
+        root.problem(
+            key,
+            raw[key],
+            f"absent in a tenant shard: {key} is decided by the platform stack ({PLATFORM_STACK_KEY}); a shard "
+            "may set only " + ", ".join(sorted(SHARD_KEYS)),
+        )
+    platform_stack = root.string(
+        PLATFORM_STACK_KEY,
+        required=True,
+        pattern=STACK_REFERENCE,
+        rule=f"the platform stack as <organization>/{PROJECT}/<stack> (e.g. organization/{PROJECT}/prod)",
+    )
+    if platform_stack is not None:
+        project, name = platform_stack.split("/")[1:]
+        if project != PROJECT:
+            root.problem(PLATFORM_STACK_KEY, platform_stack, f"a stack of this project, {PROJECT}")
+        elif name == stack:
+            root.problem(PLATFORM_STACK_KEY, platform_stack, "another stack: a shard cannot be its own platform")
+    endpoint = root.string(
+        "minioEndpoint",
+        required=True,
+        pattern=HOST_PORT,
+        rule="host:port where this shard's Pulumi reaches the MinIO API (no scheme)",
+    )
+    shard = ShardSettings(
+        stack=stack,
+        platform_stack=platform_stack or "",
+        kubernetes=_read_kubernetes(root),
+        minio_endpoint=endpoint or "",
+        tenants=_read_tenants(root),
+        service_namespaces=_read_services(root),
+        trino=_read_trino(root),
+    )
+    if problems:
+        raise ConfigError(problems)
+    return shard
 
 
 def decode_config_value(value: str) -> Any:

@@ -23,10 +23,10 @@ from components.iam import (
     sized_policy_json,
 )
 from components.naming import service_credentials_secret, tenant_kms_key_name
-from components.settings import Settings, TenantSettings
+from components.settings import TenantContext, TenantSettings
 
 
-def tenant_kms_key(settings: Settings, tenant_id: str) -> str | None:
+def tenant_kms_key(settings: TenantContext, tenant_id: str) -> str | None:
     """The key a tenant's objects are encrypted with: its own under KES, the single static key otherwise."""
     if settings.kms.mode == "kes":
         return tenant_kms_key_name(tenant_id)
@@ -82,7 +82,7 @@ def _env_suffix(bucket: str) -> str:
 
 
 def service_connection(
-    settings: Settings, service_id: str, where: TenantPlacement, kms_key: str | None
+    settings: TenantContext, service_id: str, where: TenantPlacement, kms_key: str | None
 ) -> dict[str, str]:
     """Everything a service needs to reach its tenant's data, except the access key pair."""
     env = {
@@ -102,7 +102,7 @@ def service_connection(
     return env
 
 
-def service_accesses(settings: Settings, tenant: TenantSettings) -> tuple[ServiceAccess, ...]:
+def service_accesses(settings: TenantContext, tenant: TenantSettings) -> tuple[ServiceAccess, ...]:
     """Per consuming service: the key's policy and the Secret content (the Trino and MLflow integrations ride
     in the Trino and ML Service Secrets, so a tenant costs no Secret beyond one per service)."""
     where = placement(tenant)
@@ -137,7 +137,7 @@ def service_accesses(settings: Settings, tenant: TenantSettings) -> tuple[Servic
     return tuple(accesses)
 
 
-def trino_catalog(settings: Settings, where: TenantPlacement, kms_key: str | None) -> TrinoCatalog:
+def trino_catalog(settings: TenantContext, where: TenantPlacement, kms_key: str | None) -> TrinoCatalog:
     properties = [
         ("connector.name", "iceberg"),
         ("iceberg.catalog.type", settings.trino.catalog_type),
@@ -154,7 +154,7 @@ def trino_catalog(settings: Settings, where: TenantPlacement, kms_key: str | Non
     return TrinoCatalog(f"{where.tenant_id.replace('-', '_')}.properties", tuple(properties))
 
 
-def mlflow_settings(settings: Settings, where: TenantPlacement, kms_key: str | None) -> dict[str, str]:
+def mlflow_settings(settings: TenantContext, where: TenantPlacement, kms_key: str | None) -> dict[str, str]:
     """Environment of an MLflow tracking server (or client) storing one tenant's artifacts in MinIO; it uses the
     ML Service's key pair (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`) of the same Secret."""
     env = {

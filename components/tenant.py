@@ -21,7 +21,7 @@ from components.naming import tenant_bucket_name
 from components.offboarding import PURGE, TenantLifecycle, purge_steps, tenant_lifecycle
 from components.outputs import secret
 from components.rotation import access_key_generations
-from components.settings import Settings, TenantSettings
+from components.settings import TenantContext, TenantSettings
 from components.tenancy import ServiceAccess, service_accesses, tenant_kms_key
 
 MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "matih"}
@@ -29,11 +29,11 @@ MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.i
 
 @dataclass(frozen=True)
 class TenantArgs:
-    settings: Settings
+    settings: TenantContext
     tenant: TenantSettings
     minio_provider: minio.Provider
     k8s_provider: k8s.Provider
-    parent_users: dict[str, minio.IamUser]
+    parent_users: Mapping[str, pulumi.Input[str]]  # service -> the name of its parent user
     # The services' namespaces where this program creates them (createServiceNamespaces), by name.
     namespaces: Mapping[str, pulumi.Resource] = field(default_factory=dict)
 
@@ -118,7 +118,7 @@ class Tenant(pulumi.ComponentResource):
         keys = [
             minio.IamServiceAccount(
                 generation.resource_name,
-                target_user=self._args.parent_users[service_id].name,
+                target_user=self._args.parent_users[service_id],
                 # Always explicit: without an embedded policy the key would inherit every tenant's access.
                 policy=access.policy,
                 opts=pulumi.ResourceOptions.merge(

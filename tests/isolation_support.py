@@ -33,6 +33,7 @@ from moto.core import enable_iam_authentication
 from components.catalog import BUCKET_NAMES, Access, grants_of
 from components.tenancy import consuming_services
 from tools.engine import Inventory, load_stack_config, project_name, run_stack
+from tools.stack_reference import platform_of
 
 REGION = "us-east-1"
 SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
@@ -63,11 +64,16 @@ class Scenario:
     # Offboarded bucket-mode tenants: their buckets outlive them (retainOnDelete) and still match the parents'
     # `<bucket>-*`, but no key of theirs exists any more.
     departed: tuple[str, ...] = ()
+    # A tenant shard's world also holds these tenants of its platform stack (a `tenants` override of the platform).
+    platform_tenants: tuple[str | dict[str, str], ...] = ()
 
     def tenant_entries(self) -> list[Any]:
-        if self.tenants is not None:
-            return list(self.tenants)
-        return list(load_stack_config(self.stack)[f"{project_name()}:tenants"])
+        own = self.tenants if self.tenants is not None else load_stack_config(self.stack)[f"{project_name()}:tenants"]
+        return [*self.platform_tenants, *own]
+
+    def platform(self) -> str | None:
+        """The platform stack of a tenant shard (its `platformStack`), None for a platform stack."""
+        return platform_of(load_stack_config(self.stack), project_name())
 
     def dedicated(self) -> dict[str, bool]:
         """Tenant id -> whether it has buckets of its own (`isolation: bucket`), read from the configuration."""
@@ -81,7 +87,15 @@ class Scenario:
 
     def run(self) -> Inventory:
         overrides = {"tenants": list(self.tenants)} if self.tenants is not None else None
-        return run_stack(self.stack, overrides)
+        inventory = run_stack(self.stack, overrides)
+        platform = self.platform()
+        if platform is None:
+            return inventory
+        # A shard's keys hang off the platform's parent users: judge both stacks' tenants in one world.
+        base = run_stack(platform, {"tenants": list(self.platform_tenants)})
+        tenants = {**base.outputs["tenants"], **inventory.outputs["tenants"]}
+        outputs = {**inventory.outputs, "tenants": tenants}
+        return Inventory(self.stack, inventory.project, base.resources + inventory.resources, outputs)
 
 
 SCENARIOS = {
@@ -89,6 +103,10 @@ SCENARIOS = {
     for scenario in (
         Scenario("dev", "dev"),
         Scenario("prod", "prod"),
+        # The committed tenant shard of prod (prefix tenants and a bucket tenant) under prod's parent users, beside
+        # a bucket tenant of prod whose buckets the shard's `umbrella` buckets prefix (`lakehouse-umbrella` and
+        # `lakehouse-umbrella-corp` both match the parents' `lakehouse-*`).
+        Scenario("prod-shard", "prod-tenants-1", platform_tenants=({"id": "umbrella-corp", "isolation": "bucket"},)),
         # `acme/` must not be a way into `acme-corp/`, nor the other way round.
         Scenario("prefix-collision", "dev", ("acme", "acme-corp")),
         # Two bucket tenants side by side (prod has one, beside prefix tenants), on the static-key stack.

@@ -42,6 +42,7 @@ from tools.fidelity import (
     load_project,
     namespace_stack_keys,
 )
+from tools.stack_reference import STACK_REFERENCE_TYPE, StackOutputs, resolve_references
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_MASK = "[secret]"
@@ -157,6 +158,9 @@ class Inventory:
     outputs: dict[str, Any]
     # What the program logged through pulumi.log (warnings such as "static KMS: no per-tenant keys").
     diagnostics: list[dict[str, str]] = field(default_factory=list)
+    # The outputs unmasked, in the engine's wire form (secrets wrapped): what a StackReference to this stack reads.
+    # Never serialised (to_json), since the mock secrets are in it.
+    wire_outputs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def of_type(self, type_token: str) -> list[ResourceRecord]:
         return [r for r in self.resources if r.type == type_token]
@@ -235,9 +239,10 @@ class _Mocks(pulumi.runtime.Mocks):
     """Provider behaviour: refuse what the real provider refuses, echo inputs, add the computed outputs the program
     reads, keep secrets secret."""
 
-    def __init__(self, existing_secret_data: dict[str, str]):
+    def __init__(self, existing_secret_data: dict[str, str], stack_references: dict[str, StackOutputs]):
         self.existing_secret_data = existing_secret_data
         self.violations: list[Violation] = []
+        self.stack_references = stack_references
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.resource_id:
@@ -255,6 +260,14 @@ class _Mocks(pulumi.runtime.Mocks):
             # Stable across processes (unlike hash()), so two runs of one program give identical plans.
             state["accessKey"] = "AK" + hashlib.sha256(args.name.encode()).hexdigest()[:18].upper()
             state["secretKey"] = _secret(f"mock-secret-key-{args.name}")
+        elif token == STACK_REFERENCE_TYPE:
+            reference = args.inputs["name"]
+            if reference not in self.stack_references:
+                raise StackFileError(
+                    f"StackReference to {reference!r}: the runner resolves only the stack the config names "
+                    f"({', '.join(self.stack_references) or 'none'})"
+                )
+            state.update(self.stack_references[reference].reference_state())
         elif token == "kubernetes:core/v1:Secret" and args.resource_id:
             # A read of an existing Secret (Secret.get): hand back the data keys the stack config names.
             state["data"] = _secret(
@@ -272,6 +285,15 @@ class _RecordingMonitor(mocks.MockMonitor):
         super().__init__(behaviour)
         self.records: list[ResourceRecord] = []
         self.stack_outputs: dict[str, Any] = {}
+        self.wire_outputs: dict[str, Any] = {}  # unmasked, for the stacks that reference this one
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine qualifies a type with the parent's whole type chain (pulumi/pulumi v3.259.0,
+        # pkg/resource/deploy/deployment.go `Deployment.generateURN`); the SDK's mock keeps only the parent's last
+        # type, which gives grandchildren (a tenant bucket's encryption) URNs the real stack does not have.
+        parent_type = parent.split("::")[2] if parent else "pulumi:pulumi:Stack"
+        qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
+        return super().make_urn("", qualified, name)
 
     def _record(self, request: Any, urn: str, custom: bool) -> None:
         inputs = json_format.MessageToDict(request.object if hasattr(request, "object") else request.properties)
@@ -314,12 +336,14 @@ class _RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
-            self.stack_outputs = _mask(json_format.MessageToDict(request.outputs))
+            self.wire_outputs = json_format.MessageToDict(request.outputs)
+            self.stack_outputs = _mask(self.wire_outputs)
         return super().RegisterResourceOutputs(request)
 
 
 def _existing_secret_keys(config: dict[str, Any], project: str) -> dict[str, str]:
-    keys = {"tls.crt": "", "tls.key": ""}
+    # tls.*: a TLS Secret; rootUser/rootPassword: the root credentials a tenant shard reads (chart existingSecret).
+    keys = {"tls.crt": "", "tls.key": "", "rootUser": "", "rootPassword": ""}
     kes = ((config.get(f"{project}:kms") or {}).get("kes")) or {}
     for ref in kes.values():
         if isinstance(ref, dict) and "key" in ref:
@@ -357,8 +381,17 @@ def run_stack(
     # Pulumi.yaml's declarations apply to whatever config the run gets, as `pulumi preview` applies them.
     stack_config = apply_project_config(stack, project_file, stack_config, f"Pulumi.{stack}.yaml")
     values, secret_keys = _engine_config(stack_config)
+    # Before this stack's run: the SDK's mocks are global, so a referenced stack runs to completion first.
+    references = resolve_references(
+        stack,
+        stack_config,
+        project,
+        available_stacks(project_dir),
+        # The CLI hands over the outputs of the referenced stack's last update, so never a preview's.
+        lambda name: StackOutputs(run_stack(name, project_dir=project_dir).wire_outputs),
+    )
 
-    behaviour = _Mocks(_existing_secret_keys(stack_config, project))
+    behaviour = _Mocks(_existing_secret_keys(stack_config, project), references)
     monitor = _RecordingMonitor(behaviour)
     diagnostics = _DiagnosticsHandler()
     runtime_settings.reset_options(project=project, stack=stack, preview=preview)
@@ -400,6 +433,7 @@ def run_stack(
         resources=resources,
         outputs=monitor.stack_outputs,
         diagnostics=diagnostics.records,
+        wire_outputs=monitor.wire_outputs,
     )
     # The program switches the garbage collector off for a process of its own (__main__.py), which then exits
     # without collecting; the caller's process keeps its setting and collects the program's cycles after this.
