@@ -22,6 +22,7 @@ from components.settings import (
     load_shard_settings,
 )
 from tests.test_plan_diff import _copy_project, _git
+from tests.test_settings import with_changes
 from tools.engine import (
     PROJECT_DIR,
     Inventory,
@@ -52,13 +53,7 @@ def shard() -> Inventory:
 
 
 def shard_config(**changes: Any) -> dict[str, Any]:
-    config = copy.deepcopy(project_config_values(SHARD))
-    for key, value in changes.items():
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = value
-    return config
+    return with_changes(SHARD, **changes)
 
 
 def shard_problems(config: dict[str, Any], stack: str = SHARD) -> list[str]:

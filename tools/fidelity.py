@@ -187,14 +187,19 @@ def is_secure(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("secure"), str)
 
 
-def contains_secure(value: Any) -> bool:
-    if is_secure(value):
+def any_nested(value: Any, predicate: Callable[[Any], bool]) -> bool:
+    """Whether `predicate` holds for `value` or anything nested in its mappings and lists."""
+    if predicate(value):
         return True
     if isinstance(value, dict):
-        return any(contains_secure(v) for v in value.values())
+        return any(any_nested(v, predicate) for v in value.values())
     if isinstance(value, list):
-        return any(contains_secure(v) for v in value)
+        return any(any_nested(v, predicate) for v in value)
     return False
+
+
+def contains_secure(value: Any) -> bool:
+    return any_nested(value, is_secure)
 
 
 def _go_json_ready(value: Any, decrypt: Callable[[str], str]) -> Any:
@@ -536,13 +541,7 @@ def _unwrap(value: Any) -> tuple[Any, bool]:
 
 def _wholly_known(value: Any) -> bool:
     """terraform-plugin-sdk helper/schema/schema.go, isWhollyKnown: unknown values are not validated yet."""
-    if isinstance(value, Unknown):
-        return False
-    if isinstance(value, dict):
-        return all(_wholly_known(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_wholly_known(v) for v in value)
-    return True
+    return not any_nested(value, lambda v: isinstance(v, Unknown))
 
 
 # --- 2. pulumi-minio = terraform-provider-minio v1.20.1 --------------------------------------------------------
