@@ -43,3 +43,14 @@ def parse_quantity(text: object) -> Decimal | None:
     if suffix in _DECIMAL:
         return number * _DECIMAL[suffix]
     return number * (Decimal(10) ** int(suffix[1:]))
+
+
+BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def format_bytes(value: float) -> str:
+    """A byte count in the largest binary unit that keeps it at least 1, to two decimals: `2 TiB`, `1.5 GiB`."""
+    size, index = float(value), 0
+    while size >= 1024 and index < len(BYTE_UNITS) - 1:
+        size, index = size / 1024, index + 1
+    return f"{size:.2f}".rstrip("0").rstrip(".") + f" {BYTE_UNITS[index]}"

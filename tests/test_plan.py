@@ -19,7 +19,7 @@ def test_plan_prints_components_with_their_resources_and_the_figures(tmp_path, c
         for line in lines
     )
     assert "  parity standard EC:4, reduced redundancy EC:2 (12 data drives per set)" in lines
-    assert "  raw 16.00 TiB, usable 12.00 TiB (75%)" in lines
+    assert "  raw 16 TiB, usable 12 TiB (75%)" in lines
     assert "survives the loss of a server: yes" in printed
 
     written = json.loads(target.read_text())

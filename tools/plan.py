@@ -13,12 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from components.quantity import format_bytes
 from tools.cli import reports_errors
 from tools.engine import Inventory, ResourceRecord, run_stack
-
-
-def _size(value: Any) -> str:
-    return f"{int(value) / 2**40:.2f} TiB" if value >= 2**40 else f"{int(value) / 2**30:.1f} GiB"
 
 
 def _release(inputs: dict[str, Any]) -> str:
@@ -78,7 +75,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "minio:index/s3Bucket:S3Bucket": lambda i: (
         f"{i.get('bucket')} acl={i.get('acl')}"
-        + (f" quota={_size(i['quota'])}" if i.get("quota") else "")
+        + (f" quota={format_bytes(i['quota'])}" if i.get("quota") else "")
         + (" object-locking" if i.get("objectLocking") else "")
     ),
     "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption": lambda i: (
@@ -137,7 +134,7 @@ def render_figures(outputs: dict[str, Any]) -> str:
         f"{figures['erasureSetSize']}",
         f"  parity standard EC:{figures['standardParity']}, reduced redundancy EC:{figures['reducedRedundancyParity']}"
         f" ({figures['dataDrivesPerSet']} data drives per set)",
-        f"  raw {_size(figures['rawCapacityBytes'])}, usable {_size(figures['usableCapacityBytes'])} "
+        f"  raw {format_bytes(figures['rawCapacityBytes'])}, usable {format_bytes(figures['usableCapacityBytes'])} "
         f"({figures['usableRatio']:.0%})",
         f"  tolerates {figures['driveFailuresToleratedPerSet']} lost drive(s) per set; "
         f"survives the loss of a server: {'yes' if figures['survivesServerLoss'] else 'no'}",

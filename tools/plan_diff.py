@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from components.quantity import format_bytes
 from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess
 from tools.cli import USAGE_ERROR, reports_errors
 from tools.engine import (
@@ -454,14 +455,6 @@ def _collapsible(summary: str, lines: list[str], rows: int) -> list[str]:
     return [f"<details><summary>{summary}</summary>", "", *lines, "", "</details>"]
 
 
-def _human_bytes(value: int) -> str:
-    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
-    size, index = float(value), 0
-    while size >= 1024 and index < len(units) - 1:
-        size, index = size / 1024, index + 1
-    return f"{size:.2f}".rstrip("0").rstrip(".") + f" {units[index]}"
-
-
 def _is_byte_count(path: str, value: Any) -> bool:
     leaf = path.rsplit(".", 1)[-1]
     return isinstance(value, int) and not isinstance(value, bool) and (leaf == "quota" or leaf.endswith("Bytes"))
@@ -470,7 +463,7 @@ def _is_byte_count(path: str, value: Any) -> bool:
 def _human(path: str, value: Any) -> str:
     """A cell in human units: byte counts (bucket quotas, capacities) in KiB..PiB, ratios in percent."""
     if _is_byte_count(path, value):
-        return _code(_human_bytes(value))
+        return _code(format_bytes(value))
     if path.endswith("Ratio") and isinstance(value, float):
         return _code(f"{value:.0%}".replace("%", " %"))
     return _cell(value)
