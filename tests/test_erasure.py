@@ -94,4 +94,3 @@ def test_standalone_has_no_redundancy():
     figures = erasure.standalone_figures(20 * 2**30)
     assert figures.as_output()["driveFailuresToleratedPerSet"] == 0
     assert not figures.survives_server_loss
-
