@@ -7,6 +7,7 @@ of them the chart copies into the pod spec are validated inside a Pod.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from tools.fidelity import (
 )
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-CHART_VALUES = Path("/work/upstream/minio/values.yaml")
+# A maintenance check for a chart upgrade: point MATIH_CHART_VALUES at the new chart's extracted values.yaml (the
+# chart itself is not vendored); without it the check skips.
+CHART_VALUES = Path(os.environ.get("MATIH_CHART_VALUES", "/nonexistent/values.yaml"))
 
 
 def run_program(root: Path, program: str) -> ProviderCheckError:
@@ -126,7 +129,7 @@ def test_the_pod_carries_what_the_chart_copies_verbatim():
     assert kubernetes_problems(pod) == []
 
 
-@pytest.mark.skipif(not CHART_VALUES.exists(), reason="the extracted chart is not on this machine")
+@pytest.mark.skipif(not CHART_VALUES.exists(), reason="MATIH_CHART_VALUES names no extracted chart values.yaml")
 def test_the_key_list_covers_every_key_of_the_chart_values():
     def paths(node: Any, prefix: str = "") -> set[str]:
         if not isinstance(node, dict) or not node:
