@@ -1092,7 +1092,9 @@ class TenantContext(Protocol):
 PLATFORM_STACK_KEY = "platformStack"
 # A shard holds only what its tenants need; what the platform decides (endpoint, region, KMS, TLS, bucket options,
 # protection) it reads from the platform stack, so that a tenant moved between stacks keeps every setting.
-SHARD_KEYS = {PLATFORM_STACK_KEY, "tenants", "services", "trino", "kubernetes", "minioEndpoint"}
+# `minioCaFile`: the CA the shard's MinIO provider trusts when the platform serves TLS (the platform's own is
+# `api.caFile`, a path on the machine that runs the platform's Pulumi, which need not be this one).
+SHARD_KEYS = {PLATFORM_STACK_KEY, "tenants", "services", "trino", "kubernetes", "minioEndpoint", "minioCaFile"}
 # Pulumi.yaml's `config:` defaults, which the CLI applies to every stack of the project, shards included
 # (pulumi/pulumi ValidateStackConfigAndApplyProjectConfig). A shard cannot tell them from a value written in its
 # file, so a platform key holding exactly its declared default is let through; any other value is refused.
@@ -1122,6 +1124,7 @@ class ShardSettings:
     tenants: tuple[TenantSettings, ...]
     service_namespaces: Mapping[str, str]
     trino: TrinoSettings
+    minio_ca_file: str | None = None
 
 
 def is_shard_config(raw: Mapping[str, Any]) -> bool:
@@ -1169,6 +1172,9 @@ def load_shard_settings(raw: Mapping[str, Any], stack: str) -> ShardSettings:
         tenants=_read_tenants(root),
         service_namespaces=_read_services(root),
         trino=_read_trino(root),
+        minio_ca_file=root.string(
+            "minioCaFile", check=_is_absolute_path, rule="an absolute path to a PEM CA file on the Pulumi machine"
+        ),
     )
     if problems:
         raise ConfigError(problems)

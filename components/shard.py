@@ -70,6 +70,7 @@ def _declare_tenants(shard: ShardSettings, context: ShardContext) -> None:
         minio_password=_decoded(root_secret, "rootPassword", what),
         minio_region=context.region,
         minio_ssl=context.tls,
+        minio_cacert_file=shard.minio_ca_file,
     )
     tenants = {
         tenant.id: Tenant(

@@ -99,6 +99,13 @@ def test_the_shard_reaches_minio_with_the_platforms_root_credentials_kept_secret
     assert provider.inputs["minioServer"] == project_config_values(SHARD)["minioEndpoint"]
 
 
+def test_a_shard_names_the_ca_its_minio_provider_trusts():
+    (provider,) = run_stack(SHARD, {"minioCaFile": "/etc/matih/minio-ca.pem"}).of_type("pulumi:providers:minio")
+    assert provider.inputs["minioCacertFile"] == "/etc/matih/minio-ca.pem"
+    (problem,) = shard_problems(shard_config(minioCaFile="ca.pem"))
+    assert problem.startswith('matih-minio:minioCaFile: got "ca.pem"') and "absolute path" in problem, problem
+
+
 def test_shard_tenants_use_the_platforms_facts(shard, prod_inventory):
     platform = prod_inventory.outputs[TENANT_PLATFORM_OUTPUT]
     # prod runs KES: each shard tenant gets its own key, as it would on the platform.
