@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -129,9 +130,13 @@ class Tenant(pulumi.ComponentResource):
         ]
         current = keys[-1]  # generations come oldest first
         # One Output for the whole map (not two per key): the SDK tracks every pending Output, and the garbage
-        # collector walks them all; secret as a whole because the secret key is in it.
+        # collector walks them all; secret as a whole because the secret key is in it. A read-only view, not the
+        # dict: Output.from_input (which Output.secret and the Secret's own string_data run on it) lifts each key and
+        # each value of a `dict` into Outputs of their own, two per key, but carries any other Mapping as one value;
+        # it is sent the same, since serialize_property takes any Mapping (pulumi 3.272 pulumi/output.py
+        # `Output.from_input`, pulumi/runtime/rpc.py `serialize_property`).
         data = pulumi.Output.all(current.access_key, current.secret_key).apply(
-            lambda pair: access.secret_data(pair[0], pair[1])
+            lambda pair: MappingProxyType(access.secret_data(pair[0], pair[1]))
         )
         namespace = self._args.namespaces.get(access.namespace)
         k8s.core.v1.Secret(
