@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -19,7 +20,6 @@ from components.buckets import BucketSpec, declare_bucket
 from components.catalog import BUCKET_NAMES, BUCKETS
 from components.naming import tenant_bucket_name
 from components.offboarding import PURGE, TenantLifecycle, purge_steps, tenant_lifecycle
-from components.outputs import secret
 from components.rotation import access_key_generations
 from components.settings import TenantContext, TenantSettings
 from components.tenancy import ServiceAccess, service_accesses, tenant_kms_key
@@ -129,9 +129,14 @@ class Tenant(pulumi.ComponentResource):
         ]
         current = keys[-1]  # generations come oldest first
         # One Output for the whole map (not two per key): the SDK tracks every pending Output, and the garbage
-        # collector walks them all; secret as a whole because the secret key is in it.
+        # collector walks them all. A read-only view, not the dict: Output.from_input (which the Secret runs on its
+        # string_data) lifts each key and each value of a `dict` into Outputs of their own, two per key, but carries
+        # any other Mapping as one value; it is sent the same, since serialize_property takes any Mapping (pulumi
+        # 3.272 pulumi/output.py `Output.from_input`, pulumi/runtime/rpc.py `serialize_property`). The map is secret
+        # twice over without a wrapper of ours: it carries the secret key (additional_secret_outputs), and the Secret
+        # makes string_data secret itself (pulumi-kubernetes 4.34.2 core/v1/Secret.py `Secret._internal_init`).
         data = pulumi.Output.all(current.access_key, current.secret_key).apply(
-            lambda pair: access.secret_data(pair[0], pair[1])
+            lambda pair: MappingProxyType(access.secret_data(pair[0], pair[1]))
         )
         namespace = self._args.namespaces.get(access.namespace)
         k8s.core.v1.Secret(
@@ -142,7 +147,7 @@ class Tenant(pulumi.ComponentResource):
                 "labels": {**MANAGED_BY_LABELS, "matih.io/tenant": tid, **access.labels},
             },
             type="Opaque",
-            string_data=secret(data),
+            string_data=data,
             opts=pulumi.ResourceOptions.merge(
                 self._on_k8s, pulumi.ResourceOptions(depends_on=[namespace] if namespace is not None else None)
             ),
