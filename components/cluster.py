@@ -35,7 +35,7 @@ class MinioClusterArgs:
     k8s_provider: k8s.Provider
 
 
-def _decoded(source: k8s.core.v1.Secret, key: str, what: str) -> pulumi.Output[str]:
+def decoded_secret_value(source: k8s.core.v1.Secret, key: str, what: str) -> pulumi.Output[str]:
     def pick(data: Mapping[str, str]) -> str:
         if not data or key not in data:
             raise ValueError(f"{what}: the Secret has no data key {key!r}")
@@ -242,7 +242,7 @@ class MinioCluster(pulumi.ComponentResource):
         if kms.mode == "kes" and kms.kes is not None:
             kes = kms.kes
             if kes.api_key_secret is not None:
-                api_key = _decoded(
+                api_key = decoded_secret_value(
                     self._existing(name, "kes-api-key", kes.api_key_secret),
                     kes.api_key_secret.key,
                     "kms.kes.apiKeySecret",
@@ -301,10 +301,10 @@ class MinioCluster(pulumi.ComponentResource):
         data: dict[str, pulumi.Output[str]] = {}
         if kes.client_cert_secret is not None:
             source = self._existing(name, "kes-client-cert", kes.client_cert_secret)
-            data["client.crt"] = _decoded(source, "tls.crt", "kms.kes.clientCertSecret")
-            data["client.key"] = _decoded(source, "tls.key", "kms.kes.clientCertSecret")
+            data["client.crt"] = decoded_secret_value(source, "tls.crt", "kms.kes.clientCertSecret")
+            data["client.key"] = decoded_secret_value(source, "tls.key", "kms.kes.clientCertSecret")
         if kes.ca_secret is not None:
-            data["ca.crt"] = _decoded(
+            data["ca.crt"] = decoded_secret_value(
                 self._existing(name, "kes-ca", kes.ca_secret), kes.ca_secret.key, "kms.kes.caSecret"
             )
         assert self._names.kes_client_tls is not None, "only called when a KES client Secret is needed"

@@ -11,6 +11,8 @@ import re
 from components.catalog import BUCKET_NAMES
 
 S3_BUCKET_NAME_MAX = 63
+# The Tenant component's type token: the tools find a tenant's resources under it.
+TENANT_COMPONENT_TYPE = "matih:tenancy:Tenant"
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # `<bucket>-<tenant>` must stay a valid S3 bucket name for the longest catalog bucket.
 TENANT_ID_MAX = S3_BUCKET_NAME_MAX - 1 - max(len(name) for name in BUCKET_NAMES)

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 
-from components.cluster import _decoded
+from components.cluster import decoded_secret_value
 from components.platform import export_tenants
 from components.platform_ref import TENANT_PLATFORM_OUTPUT, PlatformOutputError, ShardContext, shard_context
 from components.settings import ConfigError, ShardSettings
@@ -66,8 +66,8 @@ def _declare_tenants(shard: ShardSettings, context: ShardContext) -> None:
     provider = minio.Provider(
         "shard-minio",
         minio_server=shard.minio_endpoint,
-        minio_user=_decoded(root_secret, "rootUser", what),
-        minio_password=_decoded(root_secret, "rootPassword", what),
+        minio_user=decoded_secret_value(root_secret, "rootUser", what),
+        minio_password=decoded_secret_value(root_secret, "rootPassword", what),
         minio_region=context.region,
         minio_ssl=context.tls,
         minio_cacert_file=shard.minio_ca_file,

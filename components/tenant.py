@@ -18,7 +18,7 @@ import pulumi_minio as minio
 
 from components.buckets import BucketSpec, declare_bucket
 from components.catalog import BUCKET_NAMES, BUCKETS
-from components.naming import tenant_bucket_name
+from components.naming import TENANT_COMPONENT_TYPE, tenant_bucket_name
 from components.offboarding import PURGE, TenantLifecycle, purge_steps, tenant_lifecycle
 from components.rotation import access_key_generations
 from components.settings import TenantContext, TenantSettings
@@ -48,7 +48,7 @@ class Tenant(pulumi.ComponentResource):
         # where the tenant's objects live (tools/change_risks.py).
         props = {"state": tenant.state, "isolation": tenant.isolation}
         props |= {"purgeAcknowledged": tenant.id} if tenant.state == PURGE else {}
-        super().__init__("matih:tenancy:Tenant", name, props, opts)
+        super().__init__(TENANT_COMPONENT_TYPE, name, props, opts)
         if tenant.state == PURGE:
             steps = purge_steps(args.settings, tenant, BUCKET_NAMES)
             pulumi.log.warn(

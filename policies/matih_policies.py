@@ -35,7 +35,7 @@ from components import erasure
 from components.catalog import BUCKET_NAMES
 from components.catalog import bucket as catalog_bucket
 from components.lifecycle import TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE
-from components.naming import tenant_bucket_pattern, tenant_id_problem, tenant_prefix
+from components.naming import TENANT_COMPONENT_TYPE, tenant_bucket_pattern, tenant_id_problem, tenant_prefix
 from components.settings import COMMUNITY_IMAGE_REPOSITORY, EXACT_VERSION, PARITY
 
 PACK_NAME = "matih-minio"
@@ -56,7 +56,7 @@ STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 JOB = "kubernetes:batch/v1:Job"
 MINIO_PROVIDER = "pulumi:providers:minio"
 STACK = "pulumi:pulumi:Stack"
-TENANT_COMPONENT = "matih:tenancy:Tenant"
+TENANT_COMPONENT = TENANT_COMPONENT_TYPE
 
 # tools/engine.py masks secret values this way; a real run hands policies the plaintext instead.
 OFFLINE_SECRET_MASK = "[secret]"

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from components.iam import MAX_CANNED_POLICY_BYTES, MAX_SERVICE_ACCOUNT_POLICY_BYTES
+from components.naming import TENANT_COMPONENT_TYPE
+from tools.change_risks import provider_urn
 from tools.cli import reports_errors
 from tools.engine import Inventory, ResourceRecord, run_stack
 
@@ -29,7 +31,6 @@ DEFAULT_COUNTS = (10, 100, 500, 1000)
 # bench took before, compared a lucky draw with an average: on this shared machine it read 10 tenants 13% below
 # their median (1.62 against 1.87 CPU ms per resource, five runs), which alone made the cost look like it grew.
 MIN_MEASURED_RESOURCES = 5_000
-TENANT_TYPE = "matih:tenancy:Tenant"
 IAM_POLICY = "minio:index/iamPolicy:IamPolicy"
 SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
 
@@ -56,14 +57,9 @@ def tenant_of(inventory: Inventory) -> dict[str, str]:
         record = by_urn.get(urn)
         if record is None:
             return ""
-        return record.name if record.type == TENANT_TYPE else owner(record.parent)
+        return record.name if record.type == TENANT_COMPONENT_TYPE else owner(record.parent)
 
     return {urn: owner(urn) for urn in by_urn if owner(urn)}
-
-
-def provider_urn(reference: str | None) -> str | None:
-    """A provider reference is `<urn>::<id>`."""
-    return reference.rsplit("::", 1)[0] if reference else None
 
 
 def graph_shape(inventory: Inventory) -> tuple[int, int]:

@@ -42,6 +42,7 @@ from typing import Any, Literal, Protocol
 
 from components.catalog import BUCKET_NAMES
 from components.iam import TenantPlacement
+from components.naming import TENANT_COMPONENT_TYPE
 from components.quantity import parse_quantity
 
 Severity = Literal["refused", "warning", "notice"]
@@ -56,7 +57,6 @@ STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
 CLAIM_TYPE = "kubernetes:core/v1:PersistentVolumeClaim"
 JOB_TYPE = "kubernetes:batch/v1:Job"
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
-TENANT_TYPE = "matih:tenancy:Tenant"
 
 # terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag), as
 # vendored for the runner (tools/schemas/README.md); tools.fidelity reads the same file for its input checks.
@@ -215,16 +215,17 @@ def _get(mapping: Any, path: str) -> Any:
     return mapping
 
 
-def _urn_type(urn: str) -> str:
+def urn_type(urn: str) -> str:
     return urn.split("::")[2].split("$")[-1] if urn.count("::") >= 3 else ""
 
 
-def _urn_name(urn: str) -> str:
+def urn_name(urn: str) -> str:
     return urn.split("::")[-1]
 
 
-def _tenant_of(record: Record) -> str | None:
-    return _urn_name(record.parent) if _urn_type(record.parent) == TENANT_TYPE else None
+def tenant_of(record: Record) -> str | None:
+    """The tenant whose component declares this resource directly, if any."""
+    return urn_name(record.parent) if urn_type(record.parent) == TENANT_COMPONENT_TYPE else None
 
 
 def _kind(type_token: str) -> str:
@@ -240,8 +241,8 @@ def _secret_mutable_providers(snapshot: Snapshot) -> frozenset[str]:
     )
 
 
-def _provider_urn(record: Record) -> str:
-    return str(record.options.get("provider") or "").rsplit("::", 1)[0]  # a reference is "<urn>::<id>"
+def provider_urn(reference: str | None) -> str:
+    return str(reference or "").rsplit("::", 1)[0]  # a provider reference is "<urn>::<id>"
 
 
 def replacement_paths(
@@ -563,7 +564,7 @@ def _changed_risks(
                 "objects; existing objects stay encrypted with the old key",
             )
         )
-    mutable = _provider_urn(after) in secret_mutable
+    mutable = provider_urn(after.options.get("provider")) in secret_mutable
     paths = replacement_paths(before, after, mutable)
     secret_paths = [p for p in SECRET_DATA if _secret_changed(before, after, p)]
     if after.type == "kubernetes:core/v1:Secret" and not mutable:
@@ -600,7 +601,7 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
                 "(creating it again fails: it already exists)",
             )
         )
-    tenant = _tenant_of(record)
+    tenant = tenant_of(record)
     if record.type == ACCESS_KEY_TYPE and tenant in head_tenants:
         risks.append(
             Risk(
@@ -614,7 +615,7 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
 
 
 def _added_risks(record: Record, base_tenants: Mapping[str, Any]) -> list[Risk]:
-    tenant = _tenant_of(record)
+    tenant = tenant_of(record)
     if record.type == ACCESS_KEY_TYPE and tenant in base_tenants:
         return [
             Risk(
@@ -633,7 +634,7 @@ def tenant_locations(snapshot: Snapshot) -> dict[str, dict[str, str]]:
     the `locations` a tenant output had before tenants stopped exporting them."""
     locations: dict[str, dict[str, str]] = {}
     for record in snapshot.resources:
-        if record.type == TENANT_TYPE and "isolation" in record.inputs:
+        if record.type == TENANT_COMPONENT_TYPE and "isolation" in record.inputs:
             where = TenantPlacement(record.name, record.inputs["isolation"] == "bucket")
             locations[record.name] = {bucket: where.s3_url(bucket) for bucket in BUCKET_NAMES}
     for tenant, outputs in (snapshot.outputs.get("tenants") or {}).items():

@@ -45,7 +45,6 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-PULUMI_SOURCE = "pulumi/pulumi v3.259.0"
 
 
 class StackFileError(ValueError):

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from components.quantity import format_bytes
-from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess
+from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess, tenant_of, urn_name
 from tools.cli import USAGE_ERROR, reports_errors
 from tools.engine import (
     PROJECT_DIR,
@@ -47,7 +47,6 @@ from tools.engine import (
     run_stack,
 )
 
-TENANT_TYPE = "matih:tenancy:Tenant"
 ALL_TENANTS = "(all tenants)"
 # Policy-bearing resources are named "<tenant>-<service>-access-key" and "<service>-parent-policy".
 POLICY_NAME_SUFFIXES = ("-access-key", "-parent-policy")
@@ -263,14 +262,6 @@ def _resource_change(before: ResourceRecord, after: ResourceRecord, replaced: bo
     return ResourceChange(after.urn, after.type, after.name, inputs, options, secrets, replaced)
 
 
-def _urn_type(urn: str) -> str:
-    return urn.split("::")[2].split("$")[-1] if urn.count("::") >= 3 else ""
-
-
-def _urn_name(urn: str) -> str:
-    return urn.split("::")[-1]
-
-
 def _policy_documents(inventory: Inventory) -> dict[str, dict[str, Any]]:
     """URN -> IAM document of every resource with a `policy` input (access keys, parent policies)."""
     documents = {}
@@ -283,7 +274,7 @@ def _policy_documents(inventory: Inventory) -> dict[str, dict[str, Any]]:
 
 def _policy_owner(record: ResourceRecord) -> tuple[str, str]:
     """(tenant, service) of a service's access-key policy or of its all-tenants parent policy."""
-    tenant = _urn_name(record.parent) if _urn_type(record.parent) == TENANT_TYPE else ALL_TENANTS
+    tenant = tenant_of(record) or ALL_TENANTS
     service = record.name.removeprefix(f"{tenant}-")
     for suffix in POLICY_NAME_SUFFIXES:
         service = service.removesuffix(suffix)
@@ -488,7 +479,7 @@ def _resource_blocks(verb: str, records: tuple[ResourceRecord, ...], owners: Map
         groups.setdefault(owners.get(record.urn, record.name), []).append(record)
     blocks = []
     for owner, members in groups.items():
-        rows = [(_code(r.name), _code(r.type), _code(_urn_name(r.parent) or "-")) for r in members]
+        rows = [(_code(r.name), _code(r.type), _code(urn_name(r.parent) or "-")) for r in members]
         table = _table(("Name", "Type", "Parent"), rows)
         title = f"#### {verb}: {_code(owner)} ({len(members)})"
         blocks.append([title, "", *_collapsible(f"{len(members)} resources", table, len(rows)), ""])
