@@ -97,3 +97,18 @@ def test_rules_select_only_this_minio():
     other = AlertScope("storage", "minio-b", "kes")
     for alert in alerts(other, PROD):
         assert 'namespace="storage",job="minio-b"' in alert.expr, alert.name
+
+
+def test_readme_lists_every_alert_the_rules_can_declare():
+    readme = (SCHEMAS.parent.parent / "README.md").read_text()
+    section = readme.split("## Monitoring and alerts", 1)[1].split("\n## ", 1)[0]
+    listed = set()
+    for line in section.splitlines():
+        if line.startswith("| `Minio"):
+            first = line.split("|")[1]
+            names = [n.strip(" `") for n in first.split("/")]
+            listed.add(names[0])
+            listed.update(names[0].rsplit("Low", 1)[0] + n for n in names[1:])
+    ec8 = distributed_figures(4, 4, 1, TIB, 8, 2)
+    declared = {a.name for figures in (PROD, ec8) for a in alerts(SCOPE, figures)}
+    assert listed == declared
