@@ -19,7 +19,9 @@ SIDECAR_LABEL_VALUE = "1"
 DATA_KEY = "minio.json"
 
 
-def _panel(panel_id: int, title: str, kind: str, targets: list[tuple[str, str]], x: int, y: int, **extra: object):
+def _panel(
+    panel_id: int, title: str, kind: str, targets: list[tuple[str, str]], x: int, y: int, **extra: object
+) -> dict[str, object]:
     return {
         "id": panel_id,
         "title": title,
