@@ -112,3 +112,17 @@ def test_readme_lists_every_alert_the_rules_can_declare():
     ec8 = distributed_figures(4, 4, 1, TIB, 8, 2)
     declared = {a.name for figures in (PROD, ec8) for a in alerts(SCOPE, figures)}
     assert listed == declared
+
+
+def test_rule_generation_imports_no_pulumi():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, components.alerts, components.dashboard, components.monitoring_objects, "
+        "components.metrics_token; print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=SCHEMAS.parent.parent
+    )
+    assert result.stdout.strip() == "[]"

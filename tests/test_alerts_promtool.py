@@ -305,3 +305,12 @@ def test_annotations_expand_with_the_layouts_numbers(tmp_path: Path):
     write_yaml(tmp_path / "tests.yml", {"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": [test]})
     result = run_promtool("test", "rules", "tests.yml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_rules_prod_declares_load_in_promtool(prod_inventory, tmp_path: Path):
+    """The PrometheusRule's spec as the program hands it to Kubernetes, not a regeneration."""
+    (rule,) = prod_inventory.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    write_yaml(tmp_path / "rules.yml", {"groups": rule.inputs["spec"]["groups"]})
+    result = run_promtool("check", "rules", "rules.yml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 11 rules found" in result.stdout + result.stderr
