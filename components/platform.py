@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 
 from components.buckets import PlatformBuckets, PlatformBucketsArgs
 from components.cluster import MinioCluster, MinioClusterArgs
+from components.monitoring import Monitoring, MonitoringArgs
 from components.namespaces import ServiceNamespaces, ServiceNamespacesArgs
 from components.platform_ref import TENANT_PLATFORM_OUTPUT, tenant_platform
 from components.service_users import ServiceUsers, ServiceUsersArgs
@@ -40,6 +41,11 @@ def declare_platform(settings: Settings) -> None:
         else {}
     )
     PlatformBuckets("platform-buckets", PlatformBucketsArgs(settings, cluster.provider))
+    if settings.monitoring.enabled:
+        monitoring = Monitoring(
+            "monitoring", MonitoringArgs(settings, k8s_provider, cluster.provider, namespace=cluster.namespace)
+        )
+        pulumi.export("monitoring", monitoring.summary)
     service_users = ServiceUsers("service-users", ServiceUsersArgs(provider=cluster.provider))
     tenants = {
         tenant.id: Tenant(

@@ -221,6 +221,20 @@ class TrinoSettings:
 
 
 @dataclass(frozen=True)
+class MonitoringSettings:
+    """Opt-in, since each object needs prometheus-operator's CRDs (or Grafana's dashboard sidecar) in the cluster."""
+
+    service_monitor: bool = False  # a ServiceMonitor scraping with a generated bearer token
+    rules: bool = False  # a PrometheusRule generated from the layout (components/alerts.py)
+    dashboard: bool = False  # a Grafana dashboard ConfigMap for the sidecar
+    labels: Mapping[str, str] = field(default_factory=dict)  # e.g. the label a Prometheus' ruleSelector matches
+
+    @property
+    def enabled(self) -> bool:
+        return self.service_monitor or self.rules or self.dashboard
+
+
+@dataclass(frozen=True)
 class Settings:
     stack: str
     namespace: str
@@ -249,6 +263,7 @@ class Settings:
     trino: TrinoSettings
     access_keys: AccessKeySettings = AccessKeySettings()
     root_credentials_rotation: int = 0  # a keeper of the generated root credentials: bump to rotate them
+    monitoring: MonitoringSettings = MonitoringSettings()
 
     @property
     def consumer_namespaces(self) -> tuple[str, ...]:
@@ -811,6 +826,34 @@ def _read_scheduling(root: _Reader) -> SchedulingSettings:
     return SchedulingSettings(scheduling.string_map("nodeSelector"), tuple(tolerations))
 
 
+MONITORING_KEYS = {"serviceMonitor", "rules", "dashboard", "labels"}
+# Kubernetes label syntax (apimachinery pkg/util/validation IsQualifiedName, IsValidLabelValue).
+LABEL_NAME = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+def _read_monitoring(root: _Reader) -> MonitoringSettings:
+    monitoring = root.child("monitoring", MONITORING_KEYS)
+    service_monitor = monitoring.boolean("serviceMonitor", False)
+    rules = monitoring.boolean("rules", False)
+    dashboard = monitoring.boolean("dashboard", False)
+    labels = monitoring.string_map("labels")
+    rule = "Kubernetes label names (e.g. release, example.com/team) mapped to label values (at most 63 characters)"
+    for key, value in labels.items():
+        if not LABEL_NAME.match(key) or len(key.rpartition("/")[0]) > 253 or not LABEL_VALUE.match(value):
+            monitoring.problem("labels", {key: value}, rule)
+    if rules and not service_monitor:
+        monitoring.problem(
+            "rules",
+            True,
+            "false unless serviceMonitor is true: the rules select the job label our ServiceMonitor gives the "
+            "series, and without a scrape they would only report the metrics absent",
+        )
+    return MonitoringSettings(service_monitor, rules, dashboard, labels)
+
+
 TENANT_KEYS = {
     "id",
     "isolation",
@@ -976,6 +1019,7 @@ TOP_LEVEL_KEYS = {
     "trino",
     "accessKeys",
     "rootCredentialsRotation",
+    "monitoring",
 }
 
 
@@ -1028,6 +1072,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     temporary = root.child("temporaryObjects", {"expiryDays"})
     temporary_days = temporary.integer("expiryDays", 30, minimum=1, maximum=3650)
     trino_settings = _read_trino(root)
+    monitoring = _read_monitoring(root)
     if problems:
         raise ConfigError(problems)
     assert region is not None and timeout is not None and temporary_days is not None
@@ -1059,6 +1104,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
         trino=trino_settings,
         access_keys=access_keys,
         root_credentials_rotation=root_rotation,
+        monitoring=monitoring,
     )
 
 

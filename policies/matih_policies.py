@@ -403,6 +403,20 @@ def validate_no_public_access(args: ResourceValidationArgs, report: ReportViolat
             report("values.metrics.serviceMonitor.public must be false: metrics would be served unauthenticated", None)
 
 
+PROMETHEUS_ACTION = "admin:prometheus"  # minio/pkg policy/admin-action.go PrometheusAdminAction, lower-cased
+
+
+def is_metrics_only(statements: list[Mapping[str, Any]]) -> bool:
+    """The metrics identity's policy (components/monitoring_objects.py): every statement allows exactly
+    admin:Prometheus, which reads metrics and nothing of any tenant."""
+    return bool(statements) and all(
+        statement.get("Effect") == "Allow"
+        and statement_actions(statement) == [PROMETHEUS_ACTION]
+        and set(statement) <= {"Sid", "Effect", "Action"}
+        for statement in statements
+    )
+
+
 def validate_tenant_scoped_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in (IAM_SERVICE_ACCOUNT, IAM_POLICY, IAM_GROUP_POLICY):
         return
@@ -414,6 +428,8 @@ def validate_tenant_scoped_credentials(args: ResourceValidationArgs, report: Rep
         statements = policy_statements(document)
     except PolicyDocumentError as error:
         report(str(error), None)
+        return
+    if args.resource_type == IAM_POLICY and is_metrics_only(statements):
         return
     # Canned policies here are the service parents' (components/service_users.py), whose credentials nobody holds.
     problems = unscoped_grant_problems(statements, bucket_families=args.resource_type == IAM_POLICY)
@@ -857,6 +873,62 @@ def validate_minio_waits_for_readiness(args: StackValidationArgs, report: Report
             )
 
 
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
+K8S_SECRET = "kubernetes:core/v1:Secret"
+# Alerts without which nobody learns that a set is about to stop (components/alerts.py): quorum and a blind scrape.
+REQUIRED_ALERTS = ("MinioErasureSetQuorumLost", "MinioMetricsAbsent")
+
+
+def monitoring_problems(args: StackValidationArgs) -> list[str]:
+    problems = []
+    alert_names = {
+        str(rule.get("alert"))
+        for resource in resources_of(args, PROMETHEUS_RULE)
+        for group in as_list(as_mapping(resource.props.get("spec")).get("groups"))
+        for rule in as_list(as_mapping(group).get("rules"))
+        if isinstance(rule, Mapping)
+    }
+    missing = [name for name in REQUIRED_ALERTS if name not in alert_names]
+    if missing:
+        problems.append(
+            f"no PrometheusRule with {', '.join(missing)}: set monitoring.rules (and serviceMonitor) so that losing "
+            "an erasure set's quorum, or the metrics, pages someone"
+        )
+    secrets = {
+        (
+            str(as_mapping(s.props.get("metadata")).get("namespace")),
+            str(as_mapping(s.props.get("metadata")).get("name")),
+        )
+        for s in resources_of(args, K8S_SECRET)
+    }
+    monitors = resources_of(args, SERVICE_MONITOR)
+    if not monitors:
+        problems.append("no ServiceMonitor scrapes MinIO: set monitoring.serviceMonitor")
+    for monitor in monitors:
+        namespace = str(as_mapping(monitor.props.get("metadata")).get("namespace"))
+        for endpoint in as_list(as_mapping(monitor.props.get("spec")).get("endpoints")):
+            endpoint = as_mapping(endpoint)
+            credentials = as_mapping(as_mapping(endpoint.get("authorization")).get("credentials")) or as_mapping(
+                endpoint.get("bearerTokenSecret")
+            )
+            name = credentials.get("name")
+            if not name:
+                problems.append(f"ServiceMonitor endpoint {endpoint.get('path')!r} scrapes without a bearer token")
+            elif (namespace, str(name)) not in secrets:
+                problems.append(f"ServiceMonitor's token Secret {namespace}/{name} is not declared by this stack")
+    return problems
+
+
+def validate_alerts_declared(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A platform stack (one with the MinIO release) declares the layout's alerts and an authenticated scrape.
+    Mandatory in production; dev, whose kind cluster has no prometheus-operator, runs it as advisory."""
+    if not resources_of(args, HELM_RELEASE):
+        return  # a tenant shard: its platform stack carries the monitoring
+    for problem in monitoring_problems(args):
+        report(problem, None)
+
+
 # --- The pack ---------------------------------------------------------------------------------------------------
 
 PRODUCTION_FLAG = {
@@ -1018,6 +1090,16 @@ POLICIES: list[Policy] = [
         name="minio-waits-for-readiness",
         description="The MinIO provider depends on a readiness Job, so nothing calls MinIO before it reports healthy.",
         validate=validate_minio_waits_for_readiness,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    StackValidationPolicy(
+        name="alerts-declared",
+        description=(
+            "The platform declares the erasure-layout alerts (quorum lost, metrics absent) and scrapes MinIO with a "
+            "bearer token from a Secret it declares. Advisory in dev."
+        ),
+        validate=validate_alerts_declared,
+        # Mandatory unless a stack's config lowers it: policies/config.dev.json makes it advisory.
         enforcement_level=EnforcementLevel.MANDATORY,
     ),
     ResourceValidationPolicy(

@@ -102,10 +102,19 @@ def test_parity_change_shows_the_helm_env_and_the_erasure_figures_only(prod_inve
     head = run_stack("prod", {"erasure": {"standard": "EC:3", "reducedRedundancy": "EC:2"}})
     diff = diff_inventories(prod_inventory, head)
 
-    assert (diff.added, diff.removed, diff.other_outputs) == ((), (), ())
+    assert (diff.added, diff.removed) == ((), ())
     assert not diff.tenants
+    # The alerts follow the layout: EC:3 of 16 has write quorum 13 and 13 TiB usable.
+    thresholds = {c.path: c.after for c in diff.other_outputs}
+    assert thresholds["monitoring.alerts[1].threshold"] == "online == 13"
+    assert all(path.startswith("monitoring.alerts[") for path in thresholds)
     changed = {c.type: c for c in diff.changed}
-    assert changed.keys() == {"kubernetes:helm.sh/v3:Release", "kubernetes:batch/v1:Job"}
+    assert changed.keys() == {
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:batch/v1:Job",
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+        "kubernetes:core/v1:ConfigMap",
+    }
     release = changed["kubernetes:helm.sh/v3:Release"]
     assert release.inputs == (Change("values.environment.MINIO_STORAGE_CLASS_STANDARD", "EC:4", "EC:3"),)
     assert release.options == ()
@@ -446,8 +455,9 @@ def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
 
     assert result.returncode == 0, result.stderr
     # The release and the Trino catalogs change (both sides' children digest masked values with one key); the
-    # readiness gate (a Job named after the release inputs) is re-created.
-    assert f"**0 to add, 0 to remove, {len(_tenant_ids('prod')) + 1} to change, 1 to replace**" in result.stdout
+    # readiness gate (a Job named after the release inputs) is re-created; the alert rules and the dashboard follow
+    # the new parity.
+    assert f"**0 to add, 0 to remove, {len(_tenant_ids('prod')) + 3} to change, 1 to replace**" in result.stdout
     assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in result.stdout
     assert "catalog.example" not in result.stdout
     assert "| `values.environment.MINIO_STORAGE_CLASS_STANDARD` | `EC:4` | `EC:3` |" in result.stdout

@@ -302,6 +302,7 @@ def test_components_parent_their_resources(prod_inventory):
     by_urn = prod_inventory.by_urn()
     components = {r.urn for r in prod_inventory if r.type.startswith("matih:")}
     assert {r.type for r in prod_inventory if r.type.startswith("matih:")} == {
+        "matih:monitoring:Monitoring",
         "matih:storage:MinioCluster",
         "matih:storage:PlatformBuckets",
         "matih:tenancy:ServiceUsers",

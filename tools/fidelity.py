@@ -11,6 +11,7 @@ refuse, this module refuses too, so that a test, `make plan`, the policy check a
    v0.17.1): every input goes through that provider's Terraform schema and validators at Check
    (`tools/schemas/tf-minio-v1.20.1.json`, checked against the tag's source).
 3. pulumi-kubernetes objects are checked against the Kubernetes OpenAPI schemas of our oldest supported minor.
+3b. prometheus-operator custom resources (monitoring.coreos.com/v1) are checked against the CRD schemas of v0.93.0.
 4. The MinIO chart's values must be keys chart 5.4.0 knows (`tools/schemas/minio-chart-5.4.0-values.json`).
 
 Rules 2-4 report `Violation`s; the engine raises them together as `ProviderCheckError`. Unknown values (a
@@ -922,6 +923,62 @@ def kubernetes_manifest(type_token: str, inputs: Mapping[str, Any]) -> dict[str,
     return {"apiVersion": api.removeprefix("core/"), "kind": kind, **inputs}
 
 
+# --- 3b. prometheus-operator custom resources against their CRD schemas -------------------------------------------
+
+PROMETHEUS_OPERATOR_VERSION = "0.93.0"
+CRD_FILE = f"prometheus-operator-v{PROMETHEUS_OPERATOR_VERSION}-crds.json"
+CRD_SOURCE = f"prometheus-operator v{PROMETHEUS_OPERATOR_VERSION} CRD schema (tools/schemas/{CRD_FILE})"
+_OBJECT_META = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+def _strict_crd_schema(node: Any) -> Any:
+    """A CRD's structural schema as JSON Schema: `x-kubernetes-int-or-string` kept as its anyOf, and objects that
+    list their properties closed (the API server prunes unknown fields silently, which loses them just the same)."""
+    if isinstance(node, list):
+        return [_strict_crd_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _strict_crd_schema(v) for k, v in node.items() if not k.startswith("x-kubernetes-")}
+    if (
+        "properties" in node
+        and "additionalProperties" not in node
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        converted["additionalProperties"] = False
+    return converted
+
+
+@functools.cache
+def _crd_validator(kind: str) -> jsonschema.protocols.Validator | None:
+    document = json.loads((SCHEMA_DIR / CRD_FILE).read_text())
+    raw = document["kinds"].get(kind)
+    if raw is None:
+        return None
+    schema = _strict_crd_schema(raw)
+    # The API server validates every object's metadata as ObjectMeta, whatever the CRD says of it.
+    schema["properties"]["metadata"] = {"$ref": _OBJECT_META}
+    schema["properties"]["apiVersion"] = {"const": f"{document['group']}/{document['version']}"}
+    schema["properties"]["kind"] = {"const": kind}
+    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
+    return jsonschema.Draft202012Validator(schema, registry=_kubernetes_definitions())
+
+
+def custom_resource_problems(document: Mapping[str, Any]) -> list[tuple[str, Any, str]] | None:
+    """Problems of a monitoring.coreos.com/v1 object against its vendored CRD; None for other groups."""
+    if document.get("apiVersion") != "monitoring.coreos.com/v1":
+        return None
+    validator = _crd_validator(str(document.get("kind")))
+    if validator is None:
+        return [("kind", document.get("kind"), f"no vendored CRD schema for {document.get('kind')}")]
+    problems = []
+    for error in validator.iter_errors(_with_sentinels(document)):
+        if _UNKNOWN_SENTINEL in json.dumps(error.instance, default=str):
+            continue
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        problems.append((path or "(object)", error.instance, error.message))
+    return problems
+
+
 # --- 4. The MinIO chart's values ---------------------------------------------------------------------------------
 
 CHART_SOURCE = "MinIO chart 5.4.0 values.yaml and templates (tools/schemas/minio-chart-5.4.0-values.json)"
@@ -1003,6 +1060,9 @@ def check_registration(type_token: str, name: str, inputs: Mapping[str, Any]) ->
         checks: Iterator[_Problem] = _check_minio(type_token, _unwrap(dict(inputs))[0])
     elif type_token == "kubernetes:helm.sh/v3:Release":
         checks = _check_helm_release(_unwrap(dict(inputs))[0])
+    elif type_token.startswith("kubernetes:monitoring.coreos.com/"):
+        manifest = kubernetes_manifest(type_token, _unwrap(dict(inputs))[0])
+        checks = (_Problem(p, v, m, CRD_SOURCE) for p, v, m in custom_resource_problems(manifest) or [])
     elif type_token.startswith("kubernetes:"):
         manifest = kubernetes_manifest(type_token, _unwrap(dict(inputs))[0])
         checks = (_Problem(p, v, m, KUBERNETES_SOURCE) for p, v, m in kubernetes_problems(manifest))

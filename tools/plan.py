@@ -145,6 +145,18 @@ def render_figures(outputs: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_alerts(outputs: dict[str, Any]) -> str:
+    """The alerts the PrometheusRule declares, with the layout's thresholds (the `monitoring` output)."""
+    alerts = outputs.get("monitoring", {}).get("alerts", [])
+    if not alerts:
+        return "Alerts: none declared (monitoring.rules is off)"
+    lines = ["Alerts (PrometheusRule, from the erasure layout)"]
+    width = max(len(a["alert"]) for a in alerts)
+    for alert in alerts:
+        lines.append(f"  {alert['severity']:<8} {alert['alert']:<{width}}  {alert['threshold']} for {alert['for']}")
+    return "\n".join(lines)
+
+
 @reports_errors("plan")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -155,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render_tree(inventory))
     print()
     print(render_figures(inventory.outputs))
+    print(render_alerts(inventory.outputs))
     for diagnostic in inventory.diagnostics:
         print(f"{diagnostic['severity']}: {diagnostic['message']}")
     if args.json:
