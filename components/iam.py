@@ -56,6 +56,14 @@ OWN_ACCOUNT_ADMIN_ACTIONS = (
     "admin:UpdateServiceAccount",
 )
 OWN_ACCOUNT_ADMIN_DENY_SID = "DenyOwnAccountAdmin"
+# Uploads whose payload is an unsigned trailer stream: RELEASE.2025-10-15T17-29-55Z still skips their signature
+# check when the credentials come in the query string (CVE-2026-41145) or on the Snowball path (CVE-2026-40344),
+# with no community fix. `isPutActionAllowed` (cmd/auth-handler.go) judges IAM with the request headers as
+# condition values (`getConditionValues`; minio/pkg `getValuesByKey` canonicalises the header name) before the
+# reader runs, and `s3:x-amz-content-sha256` is one of minio/pkg's CommonKeys (valid for PutObject). botocore only
+# sends this value over https (`httpchecksum.resolve_request_checksum_algorithm`); see README for the cost.
+CONTENT_SHA256_CONDITION = "s3:x-amz-content-sha256"
+UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]
@@ -143,6 +151,20 @@ def own_account_admin_deny() -> Statement:
     return {"Sid": OWN_ACCOUNT_ADMIN_DENY_SID, "Effect": "Deny", "Action": list(OWN_ACCOUNT_ADMIN_ACTIONS)}
 
 
+def unsigned_trailer_upload_deny() -> Statement:
+    """No identity writes with an unsigned trailer: closes the unfixed trailer bypasses for every key of a parent."""
+    return {
+        "Sid": "DenyUnsignedTrailerUploads",
+        "Effect": "Deny",
+        "Action": ["s3:PutObject"],
+        "Resource": ["arn:aws:s3:::*"],
+        "Condition": {
+            "Null": {CONTENT_SHA256_CONDITION: "false"},
+            "StringEquals": {CONTENT_SHA256_CONDITION: [UNSIGNED_TRAILER]},
+        },
+    }
+
+
 def kms_key_id_forms(key_name: str) -> list[str]:
     """MinIO accepts a key id bare or as an `arn:aws:kms:` ARN; a client may send either."""
     return [key_name, f"arn:aws:kms:{key_name}"]
@@ -196,6 +218,7 @@ def service_parent_policy(service_id: str) -> PolicyDocument:
             }
         )
     statements.append(own_account_admin_deny())
+    statements.append(unsigned_trailer_upload_deny())
     return document(statements)
 
 

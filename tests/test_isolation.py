@@ -384,3 +384,28 @@ def test_structural_every_policy_denies_own_account_admin_as_minio_accepts_it(sc
         (deny,) = admin
         assert deny["Effect"] == "Deny" and "Resource" not in deny and "Condition" not in deny, what
         assert set(as_list(deny["Action"])) == OWN_ACCOUNT_ACTIONS_IN_MINIO_PKG, what
+
+
+# --- unsigned-trailer uploads: refused for every identity (CVE-2026-41145, CVE-2026-40344 have no community fix) ---
+UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+CONTENT_SHA256 = "s3:x-amz-content-sha256"
+
+
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS)
+def test_structural_every_parent_refuses_unsigned_trailer_uploads_everywhere(scenario: str):
+    """MinIO authorises a PutObject/UploadPart (cmd/auth-handler.go `isPutActionAllowed`) with the request headers
+    as condition values before the unsigned-trailer reader runs, so this Deny binds on the identity an attacker
+    claims; a key is judged parent AND embedded policy, so the parent's Deny covers every key under it."""
+    for parent in parent_users(inventory_of(scenario)).values():
+        denies = [
+            s
+            for s in statements(parent.policy)
+            if s["Effect"] == "Deny" and CONTENT_SHA256 in json.dumps(s.get("Condition", {}))
+        ]
+        assert len(denies) == 1, parent.name
+        (deny,) = denies
+        assert as_list(deny["Action"]) == [PUT] and as_list(deny["Resource"]) == ["arn:aws:s3:::*"], deny
+        assert normalised(deny["Condition"]) == {
+            "Null": {CONTENT_SHA256: ["false"]},
+            "StringEquals": {CONTENT_SHA256: [UNSIGNED_TRAILER]},
+        }
