@@ -38,6 +38,32 @@ WRITE_OBJECT_ACTIONS = (
 BUCKET_ACTIONS = ("s3:GetBucketLocation",)
 LIST_ACTION = "s3:ListBucket"
 KMS_KEY_ID_CONDITION = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+# The admin operations MinIO lets an account perform on its own account when no policy denies them: the handlers
+# pass `DenyOnly` for self (cmd/admin-handlers-users.go `AddServiceAccount` via `commonAddServiceAccount`,
+# `AddUser` (own password), `GetUserInfo`, `ListServiceAccounts`), and the update/remove of access keys besides.
+# Up to RELEASE.2025-10-15T17-29-55Z (CVE-2025-62506, fixed by c1a49490 / #21642) the embedded policy of an access
+# key was evaluated with that `DenyOnly` as well (cmd/iam.go `isAllowedBySessionPolicyForServiceAccount`): only a
+# Deny binds there, so every key and every parent carries one. Each name is in `supportedAdminActions` of
+# minio/pkg v3.0.23 (RELEASE.2024-12-18) and v3.1.3 (RELEASE.2025-10-15) `policy/admin-action.go`; an admin
+# statement takes no Resource (`Statement.isValid` returns before the S3 resource checks; `IsAllowed` ignores
+# resources for admin statements).
+OWN_ACCOUNT_ADMIN_ACTIONS = (
+    "admin:CreateServiceAccount",
+    "admin:CreateUser",
+    "admin:GetUser",
+    "admin:ListServiceAccounts",
+    "admin:RemoveServiceAccount",
+    "admin:UpdateServiceAccount",
+)
+OWN_ACCOUNT_ADMIN_DENY_SID = "DenyOwnAccountAdmin"
+# Uploads whose payload is an unsigned trailer stream: RELEASE.2025-10-15T17-29-55Z still skips their signature
+# check when the credentials come in the query string (CVE-2026-41145) or on the Snowball path (CVE-2026-40344),
+# with no community fix. `isPutActionAllowed` (cmd/auth-handler.go) judges IAM with the request headers as
+# condition values (`getConditionValues`; minio/pkg `getValuesByKey` canonicalises the header name) before the
+# reader runs, and `s3:x-amz-content-sha256` is one of minio/pkg's CommonKeys (valid for PutObject). botocore only
+# sends this value over https (`httpchecksum.resolve_request_checksum_algorithm`); see README for the cost.
+CONTENT_SHA256_CONDITION = "s3:x-amz-content-sha256"
+UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]
@@ -120,6 +146,25 @@ def foreign_kms_key_deny(written_buckets: list[str], kms_key_ids: list[str]) -> 
     }
 
 
+def own_account_admin_deny() -> Statement:
+    """No access key and no parent user manages keys or users, its own included: only the root credentials do."""
+    return {"Sid": OWN_ACCOUNT_ADMIN_DENY_SID, "Effect": "Deny", "Action": list(OWN_ACCOUNT_ADMIN_ACTIONS)}
+
+
+def unsigned_trailer_upload_deny() -> Statement:
+    """No identity writes with an unsigned trailer: closes the unfixed trailer bypasses for every key of a parent."""
+    return {
+        "Sid": "DenyUnsignedTrailerUploads",
+        "Effect": "Deny",
+        "Action": ["s3:PutObject"],
+        "Resource": ["arn:aws:s3:::*"],
+        "Condition": {
+            "Null": {CONTENT_SHA256_CONDITION: "false"},
+            "StringEquals": {CONTENT_SHA256_CONDITION: [UNSIGNED_TRAILER]},
+        },
+    }
+
+
 def kms_key_id_forms(key_name: str) -> list[str]:
     """MinIO accepts a key id bare or as an `arn:aws:kms:` ARN; a client may send either."""
     return [key_name, f"arn:aws:kms:{key_name}"]
@@ -139,6 +184,7 @@ def service_account_policy(service_id: str, placement: TenantPlacement, kms_key_
             written.append(objects_arn(placement.bucket(grant.bucket), placement.prefix()))
     if written:
         statements.append(foreign_kms_key_deny(written, kms_key_id_forms(kms_key_name)))
+    statements.append(own_account_admin_deny())
     return document(statements)
 
 
@@ -171,6 +217,8 @@ def service_parent_policy(service_id: str) -> PolicyDocument:
                 "Resource": [objects_arn(b) for b in buckets],
             }
         )
+    statements.append(own_account_admin_deny())
+    statements.append(unsigned_trailer_upload_deny())
     return document(statements)
 
 

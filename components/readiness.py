@@ -13,9 +13,10 @@ Decisions, each visible to the tests of this module:
   answers 200 only once the object layer, bucket metadata and IAM are initialised and the pool has write quorum
   (`ClusterCheckHandler`); `/minio/health/ready` answers 200 even before the object layer exists, but fails while
   the configured KMS cannot generate a key (`ReadinessCheckHandler`). Standalone and distributed alike need both.
-- The image is the MinIO server image of the release: `Dockerfile.release` at that tag copies a static curl into
-  /usr/bin (every architecture but s390x), and the nodes already pull it. It runs as root by default, so the pod
-  sets a non-root uid: the securityContext passes the `restricted` Pod Security level (the namespace enforces
+- The image is a curl image pinned by digest (`CURL_IMAGE`), not the server's: the official `Dockerfile.release`
+  copies a static curl into /usr/bin, but the patched build we ship (ghcr.io/coollabsio/minio, its `Dockerfile`
+  at ab88ac1) copies only `minio*`, `mc*` and the entrypoint onto ubi-micro, which has no curl. The pod sets a
+  non-root uid: the securityContext passes the `restricted` Pod Security level (the namespace enforces
   `baseline`).
 - Bounded: the script gives up after `timeout` seconds with a message naming the URL and the last status, which
   `FallbackToLogsOnError` turns into the container's termination message, which pulumi-kubernetes reports
@@ -51,6 +52,9 @@ NON_ROOT_UID = 1000  # the uid the chart runs MinIO as (values.yaml securityCont
 MAX_NAME_PREFIX = 40  # + "-ready-" + 12 hex digits stays within a 63-character label (the pods' job-name label)
 
 REPLACE_UNREADY_ANNOTATION = "pulumi.com/replaceUnready"
+# curl's own image (busybox sh, date, sleep): the digest that public projects pin for tag 8.16.0 (found by the code
+# index in a Kubernetes manifest, a Dockerfile FROM and CI workflows); `crane digest` it before mirroring.
+CURL_IMAGE = "docker.io/curlimages/curl:8.16.0@sha256:463eaf6072688fe96ac64fa623fe73e1dbe25d8ad6c34404a669ad3ce1f104b6"
 
 SCRIPT = """\
 deadline=$(( $(date +%s) + TIMEOUT_SECONDS ))
@@ -108,7 +112,6 @@ def job_metadata(settings: Settings, name: Any) -> dict[str, Any]:
 
 def job_spec(settings: Settings) -> dict[str, Any]:
     timeout = settings.helm_timeout_seconds
-    image = settings.image
     environment = {
         "MINIO_URL": minio_url(settings),
         "HEALTH_PATHS": " ".join(HEALTH_PATHS),
@@ -137,7 +140,7 @@ def job_spec(settings: Settings) -> dict[str, Any]:
                 "containers": [
                     {
                         "name": "wait-for-minio",
-                        "image": image.reference,
+                        "image": CURL_IMAGE,
                         "imagePullPolicy": "IfNotPresent",
                         "command": ["/bin/sh", "-c", SCRIPT],
                         "env": [{"name": key, "value": value} for key, value in environment.items()],

@@ -310,3 +310,45 @@ def test_replacement_fields_agree_with_the_runners_reading_of_the_provider_schem
         top_level = {path for path in fidelity.force_new_fields(token) if "." not in path and "[" not in path}
         assert minio_force_new_fields(token) == top_level, token
     assert "bucket" in minio_force_new_fields("minio:index/s3Bucket:S3Bucket")
+
+
+# --- The MinIO server build ---------------------------------------------------------------------------------------
+
+OLD_IMAGE = {"repository": "quay.io/minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z@sha256:" + "1" * 64}
+NEW_IMAGE = {"repository": "ghcr.io/coollabsio/minio", "tag": "RELEASE.2025-10-15T17-29-55Z@sha256:" + "2" * 64}
+
+
+def test_upgrading_a_distributed_server_warns_of_the_restart_outage_and_says_the_data_carries_over():
+    [risk] = _risks([_release(image=OLD_IMAGE)], [_release(image=NEW_IMAGE)])
+    assert (risk.rule, risk.severity, risk.subject) == ("server-upgrade", "warning", "minio-release")
+    for fragment in (
+        "RELEASE.2024-12-18T13-15-44Z -> RELEASE.2025-10-15T17-29-55Z",
+        "binary checksum",
+        "short outage",
+        "4 servers",
+        "format.json",
+        "IAM",
+        "carry over",
+    ):
+        assert fragment in risk.what, (fragment, risk.what)
+
+
+def test_upgrading_a_standalone_server_warns_that_the_new_pod_starts_beside_the_old_one():
+    before, after = _release(mode="standalone", image=OLD_IMAGE), _release(mode="standalone", image=NEW_IMAGE)
+    [risk] = _risks([before], [after])
+    assert risk.rule == "server-upgrade" and "maxSurge" in risk.what and "same claim" in risk.what
+
+
+def test_a_release_pair_not_read_in_the_sources_says_so_and_a_downgrade_is_named():
+    later = {**NEW_IMAGE, "tag": "RELEASE.2026-01-01T00-00-00Z@sha256:" + "3" * 64}
+    [risk] = _risks([_release(image=NEW_IMAGE)], [_release(image=later)])
+    assert "not read" in risk.what and "carry over" not in risk.what
+    [down] = _risks([_release(image=NEW_IMAGE)], [_release(image=OLD_IMAGE)])
+    assert "downgrade" in down.what
+
+
+def test_the_same_image_and_a_digest_only_rebuild_are_judged_right():
+    assert _risks([_release(image=NEW_IMAGE)], [_release(image=dict(NEW_IMAGE))]) == ()
+    rebuilt = {**NEW_IMAGE, "tag": "RELEASE.2025-10-15T17-29-55Z@sha256:" + "4" * 64}
+    [risk] = _risks([_release(image=NEW_IMAGE)], [_release(image=rebuilt)])
+    assert risk.rule == "server-upgrade" and "same release" in risk.what

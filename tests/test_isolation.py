@@ -15,8 +15,10 @@ import fnmatch
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from components.catalog import BUCKET_NAMES, Access
+from tests import minio_admin_model
 from tests.isolation_support import (
     CONSUMING_SERVICES,
     DELETE,
@@ -96,7 +98,12 @@ def test_moto_limits_that_the_structural_tests_cover(live_world: World):
 
     If this starts failing, moto has learned to judge these conditions: move the structural checks to moto.
     """
-    raw = live_world.client_for("raw-key", "raw-key", live_world.keys[("acme-corp", "spark")].policy)
+    declared = json.loads(live_world.keys[("acme-corp", "spark")].policy)
+    # moto refuses a statement without Resource, which is how MinIO takes admin statements: it cannot judge those.
+    with pytest.raises(ClientError, match="must contain resources"):
+        live_world.client_for("admin-deny", "admin-deny", json.dumps(declared))
+    declared["Statement"] = [s for s in declared["Statement"] if "Resource" in s]
+    raw = live_world.client_for("raw-key", "raw-key", json.dumps(declared))
     assert is_allowed(raw, Probe(LIST, "lakehouse", "globex/")), "moto now judges StringLike s3:prefix"
     assert not is_allowed(raw, Probe(PUT, "lakehouse", "acme-corp/no-sse-header")), "moto now judges Null"
 
@@ -289,7 +296,7 @@ def test_structural_foreign_kms_key_deny_covers_every_written_prefix(scenario: s
         for b, access in granted(service).items()
         if access is Access.WRITE
     }
-    (deny,) = [s for s in key_policy(scenario, tenant, service) if s["Effect"] == "Deny"]
+    (deny,) = [s for s in key_policy(scenario, tenant, service) if s["Effect"] == "Deny" and "Resource" in s]
     assert as_list(deny["Action"]) == [PUT]
     assert written <= set(as_list(deny["Resource"])), f"unguarded: {sorted(written - set(deny['Resource']))}"
     assert normalised(deny["Condition"]) == {
@@ -300,11 +307,105 @@ def test_structural_foreign_kms_key_deny_covers_every_written_prefix(scenario: s
 
 @pytest.mark.parametrize("scenario", ALL_SCENARIOS)
 def test_structural_no_deny_fires_on_an_absent_key(scenario: str):
-    """Multipart parts carry no SSE header: every key a Deny tests must be required present (`Null: false`)."""
+    """Multipart parts carry no SSE header: every key an S3 Deny tests must be required present (`Null: false`).
+    (The admin Deny, which names no Resource, is meant to fire unconditionally: see the tests below.)"""
     for policy in all_policies(scenario):
-        for deny in (s for s in statements(policy) if s["Effect"] == "Deny"):
+        for deny in (s for s in statements(policy) if s["Effect"] == "Deny" and "Resource" in s):
             condition = deny.get("Condition", {})
             present = {key for key, value in condition.get("Null", {}).items() if value == "false"}
             tested = {key for op, keys in condition.items() if op != "Null" for key in keys}
             assert tested and tested <= present, f"{deny['Sid']} may fire without {sorted(tested - present)}"
             assert not [op for op in condition if "IfExists" in op], deny["Sid"]
+
+
+# --- own-account admin requests: no key mints another (CVE-2025-62506) -------------------------------------------
+# moto has no MinIO admin API: tests/minio_admin_model.py models MinIO's evaluation, from the sources it cites.
+
+
+def test_admin_model_reproduces_the_advisory():
+    """The model must show the bypass on the vulnerable release, or passing the tests below would prove nothing:
+    an embedded policy that only allows S3 lets its key create a key there, and not on the fixed release."""
+    read = {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]}
+    s3_only = json.dumps({"Statement": [read]})
+    everything = json.dumps({"Statement": [{"Effect": "Allow", "Action": ["admin:*", "s3:*"]}]})
+    assert minio_admin_model.key_may_create_own_access_key(s3_only, everything, minio_admin_model.Server.VULNERABLE)
+    assert not minio_admin_model.key_may_create_own_access_key(s3_only, everything, minio_admin_model.Server.FIXED)
+
+
+@EVERY_KEY
+@pytest.mark.parametrize("server", list(minio_admin_model.Server), ids=lambda s: s.name.lower())
+def test_key_cannot_create_an_access_key_even_on_a_vulnerable_server(
+    scenario: str, tenant: str, service: str, server: minio_admin_model.Server
+):
+    inventory = inventory_of(scenario)
+    key = access_keys(inventory)[(tenant, service)]
+    parent = parent_users(inventory)[key.parent_user]
+    assert not minio_admin_model.key_may_create_own_access_key(key.policy, parent.policy, server)
+    # Each side alone refuses it: the key's Deny binds on a vulnerable server even under a permissive parent.
+    permissive = json.dumps({"Statement": [{"Effect": "Allow", "Action": ["admin:*"]}]})
+    assert not minio_admin_model.key_may_create_own_access_key(key.policy, permissive, server)
+
+
+@EVERY_PARENT
+def test_parent_cannot_create_an_access_key_for_itself(scenario: str, service: str):
+    inventory = inventory_of(scenario)
+    for parent in parent_users(inventory).values():
+        assert not minio_admin_model.parent_may_create_own_access_key(parent.policy), parent.name
+        # and it also stops any key under it, whatever that key's own policy says
+        no_policy = json.dumps({"Statement": []})
+        assert not minio_admin_model.key_may_create_own_access_key(
+            no_policy, parent.policy, minio_admin_model.Server.VULNERABLE
+        )
+
+
+# Transcribed from minio/pkg v3.0.23 and v3.1.3 `policy/admin-action.go` (`supportedAdminActions`): the own-account
+# actions a key could use on itself, and which a Deny must therefore name.
+OWN_ACCOUNT_ACTIONS_IN_MINIO_PKG = {
+    "admin:CreateServiceAccount",
+    "admin:UpdateServiceAccount",
+    "admin:RemoveServiceAccount",
+    "admin:ListServiceAccounts",
+    "admin:CreateUser",
+    "admin:GetUser",
+}
+
+
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS)
+def test_structural_every_policy_denies_own_account_admin_as_minio_accepts_it(scenario: str):
+    """Every embedded and parent policy has one unconditional admin Deny naming each own-account action, with no
+    Resource (minio/pkg `Statement.isValid`: an admin statement is valid without one; platform-facts §9: an admin
+    resource ARN makes the whole policy invalid) and only admin actions (`ActionSet.ValidateAdmin`)."""
+    inventory = inventory_of(scenario)
+    documents = {f"key {k}": key.policy for k, key in access_keys(inventory).items()}
+    documents |= {f"parent {p.name}": p.policy for p in parent_users(inventory).values()}
+    for what, policy in documents.items():
+        admin = [s for s in statements(policy) if any(a.startswith("admin:") for a in as_list(s["Action"]))]
+        assert len(admin) == 1, what
+        (deny,) = admin
+        assert deny["Effect"] == "Deny" and "Resource" not in deny and "Condition" not in deny, what
+        assert set(as_list(deny["Action"])) == OWN_ACCOUNT_ACTIONS_IN_MINIO_PKG, what
+
+
+# --- unsigned-trailer uploads: refused for every identity (CVE-2026-41145, CVE-2026-40344 have no community fix) ---
+UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+CONTENT_SHA256 = "s3:x-amz-content-sha256"
+
+
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS)
+def test_structural_every_parent_refuses_unsigned_trailer_uploads_everywhere(scenario: str):
+    """MinIO authorises a PutObject/UploadPart (cmd/auth-handler.go `isPutActionAllowed`) with the request headers
+    as condition values before the unsigned-trailer reader runs, so this Deny binds on the identity an attacker
+    claims; a key is judged parent AND embedded policy, so the parent's Deny covers every key under it."""
+    for parent in parent_users(inventory_of(scenario)).values():
+        denies = [
+            s
+            for s in statements(parent.policy)
+            if s["Effect"] == "Deny" and CONTENT_SHA256 in json.dumps(s.get("Condition", {}))
+        ]
+        assert len(denies) == 1, parent.name
+        (deny,) = denies
+        assert as_list(deny["Action"]) == [PUT] and as_list(deny["Resource"]) == ["arn:aws:s3:::*"], deny
+        assert normalised(deny["Condition"]) == {
+            "Null": {CONTENT_SHA256: ["false"]},
+            "StringEquals": {CONTENT_SHA256: [UNSIGNED_TRAILER]},
+        }

@@ -178,7 +178,7 @@ def test_pack_policies_are_named_described_and_levelled():
             EnforcementLevel.ADVISORY,
         )
     advisory = {p.name for p in mp.POLICIES if p.enforcement_level is EnforcementLevel.ADVISORY}
-    assert advisory == {"image-provenance", "temporary-objects-expire", "pod-resources-set"}
+    assert advisory == {"image-provenance", "temporary-objects-expire", "pod-resources-set", "unknown-server-build"}
 
 
 def test_offline_secret_mask_matches_the_engine_runner():
@@ -390,6 +390,150 @@ def test_community_image_without_digest_gets_both_advisories():
     image = {"repository": "quay.io/minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"}
     messages = violations("image-provenance", release(image=image))
     assert_reports(messages, "has no digest", "community MinIO image", "CVE-2025-31489", "CVE-2026-41145")
+
+
+# --- known-vulnerable-server and unknown-server-build -------------------------------------------------------------
+
+OLD_RELEASE = "RELEASE.2024-12-18T13-15-44Z"
+FIXED_RELEASE = "RELEASE.2025-10-15T17-29-55Z"
+OLD_OFFICIAL_DIGEST = "sha256:1dce27c494a16bae114774f1cec295493f3613142713130c2d22dd5696be6ad3"
+SHIPPED = {
+    "repository": "ghcr.io/coollabsio/minio",
+    "tag": f"{FIXED_RELEASE}@sha256:69b55a1c1c5dc285ce04db96689f5b2102317fc77a50680a1874ca6efd1c87f9",
+}
+
+
+def image_release(repository: str, tag: str) -> PolicyResource:
+    return release(image={"repository": repository, "tag": tag})
+
+
+def test_the_old_community_release_is_refused_naming_each_advisory_and_the_first_fixed_release():
+    messages = violations("known-vulnerable-server", image_release("quay.io/minio/minio", f"{OLD_RELEASE}@{DIGEST}"))
+    assert len(messages) == 1, messages
+    assert_reports(
+        messages,
+        "GHSA-jjjj-jwhf-8rgr (CVE-2025-62506)",
+        "GHSA-wg47-6jq2-q2hh (CVE-2025-31489)",
+        "minio/minio#20929",
+        f"first fixed in {FIXED_RELEASE}",
+    )
+    assert "CVE-2026-41145" not in messages[0], "no release fixes it: unknown-server-build names it, not this rule"
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        # Both sides of each fixed-in release: the last affected names the advisory, the fixing release does not.
+        ("RELEASE.2025-10-15T17-29-54Z", ["GHSA-jjjj-jwhf-8rgr"]),
+        (FIXED_RELEASE, []),
+        ("RELEASE.2025-04-03T14-56-27Z", ["GHSA-jjjj-jwhf-8rgr", "GHSA-wg47-6jq2-q2hh"]),
+        ("RELEASE.2025-04-03T14-56-28Z", ["GHSA-jjjj-jwhf-8rgr"]),
+        ("RELEASE.2025-02-18T16-25-54Z", ["GHSA-jjjj-jwhf-8rgr", "GHSA-wg47-6jq2-q2hh", "minio/minio#20929"]),
+        ("RELEASE.2025-02-18T16-25-55Z", ["GHSA-jjjj-jwhf-8rgr", "GHSA-wg47-6jq2-q2hh"]),
+        # A hotfix or CPU-variant suffix keeps its base release: the table cannot tell what the hotfix adds.
+        ("RELEASE.2025-09-07T16-13-09Z.hotfix.7aa24e772", ["GHSA-jjjj-jwhf-8rgr"]),
+        ("RELEASE.2025-09-07T16-13-09Z-cpuv1", ["GHSA-jjjj-jwhf-8rgr"]),
+    ],
+)
+def test_each_advisory_is_judged_against_its_fixed_in_release(tag, expected):
+    messages = violations("known-vulnerable-server", image_release("registry.example/minio", f"{tag}@{DIGEST}"))
+    named = [advisory.id for advisory in mp.ADVISORIES if any(advisory.id in m for m in messages)]
+    assert named == expected, messages
+
+
+def test_the_digest_decides_the_release_over_the_tag():
+    """A retag cannot hide the old bytes: the table knows the official 2024-12-18 image by its digest."""
+    messages = violations(
+        "known-vulnerable-server", image_release("mirror.example/minio", f"{FIXED_RELEASE}@{OLD_OFFICIAL_DIGEST}")
+    )
+    assert_reports(messages, f"runs MinIO {OLD_RELEASE}", "GHSA-jjjj-jwhf-8rgr")
+
+
+@pytest.mark.parametrize(
+    "repository",
+    ["minio/minio", "docker.io/minio/minio", "index.docker.io/minio/minio", "registry-1.docker.io/minio/minio"],
+)
+def test_docker_hub_minio_images_are_refused(repository):
+    messages = violations("known-vulnerable-server", image_release(repository, SHIPPED["tag"]))
+    assert_reports(messages, "deleted (2026-09)", "cannot be pulled")
+
+
+@pytest.mark.parametrize(
+    "repository",
+    ["docker.io/coollabsio/minio", "coollabsio/minio", "quay.io/minio/minio", "localhost:5000/minio/minio"],
+)
+def test_other_registries_and_docker_hub_organisations_are_not_the_deleted_one(repository):
+    messages = violations("known-vulnerable-server", image_release(repository, SHIPPED["tag"]))
+    assert not [m for m in messages if "deleted" in m], messages
+
+
+def test_a_stack_declares_the_fixes_its_own_build_carries():
+    patched = image_release("registry.example/minio", f"{OLD_RELEASE}-matih1@{DIGEST}")
+    every_fix = ["GHSA-jjjj-jwhf-8rgr", "GHSA-wg47-6jq2-q2hh", "minio/minio#20929"]
+    config = {"declaredBuilds": [{"digest": DIGEST, "fixes": every_fix}]}
+    assert violations("known-vulnerable-server", patched, config=config) == []
+    partial = {"declaredBuilds": [{"digest": DIGEST, "fixes": every_fix[:2]}]}
+    messages = violations("known-vulnerable-server", patched, config=partial)
+    assert_reports(messages, "minio/minio#20929", "first fixed in RELEASE.2025-02-18T16-25-55Z")
+    assert "GHSA-jjjj" not in messages[0]
+    # A declaration names one digest: another build of the same tag is judged by the table alone.
+    other = {"declaredBuilds": [{"digest": "sha256:" + "b" * 64, "fixes": every_fix}]}
+    assert_reports(violations("known-vulnerable-server", patched, config=other), "GHSA-jjjj-jwhf-8rgr")
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected", "allowed"),
+    [
+        ({"digest": "sha256:abc", "fixes": []}, "declaredBuilds[0].digest 'sha256:abc'", "sha256:<64 hex digits>"),
+        (
+            {"digest": DIGEST, "fixes": ["CVE-2025-62506"]},
+            "declaredBuilds[0].fixes names unknown advisories ['CVE-2025-62506']",
+            "known: GHSA-jjjj-jwhf-8rgr, GHSA-wg47-6jq2-q2hh",
+        ),
+    ],
+)
+def test_a_malformed_declaration_is_reported_with_its_key_and_what_is_allowed(entry, expected, allowed):
+    messages = violations("known-vulnerable-server", release(image=SHIPPED), config={"declaredBuilds": [entry]})
+    assert_reports(messages, f"policy config known-vulnerable-server.{expected}", allowed)
+
+
+def test_an_unknown_build_is_asked_to_declare_its_fixes():
+    unknown = image_release("registry.example/minio", f"{FIXED_RELEASE}@{DIGEST}")
+    assert_reports(
+        violations("unknown-server-build", unknown),
+        "does not know (release RELEASE.2025-10-15T17-29-55Z)",
+        "declaredBuilds",
+    )
+    declared = {"declaredBuilds": [{"digest": DIGEST, "fixes": []}]}
+    assert not [m for m in violations("unknown-server-build", unknown, config=declared) if "does not know" in m]
+    untagged = image_release("registry.example/minio", f"matih-build-7@{DIGEST}")
+    assert_reports(violations("unknown-server-build", untagged), "does not know, nor its release")
+
+
+def test_the_shipped_build_is_known_and_only_the_unfixed_advisories_are_named():
+    assert violations("known-vulnerable-server", release(image=SHIPPED)) == []
+    (message,) = violations("unknown-server-build", release(image=SHIPPED))
+    assert_reports(
+        [message],
+        "GHSA-hv4r-mvr4-25vw (CVE-2026-41145)",
+        "GHSA-9c4q-hq6p-c237 (CVE-2026-40344)",
+        "no community release fixes",
+    )
+    declared = {
+        "declaredBuilds": [
+            {"digest": SHIPPED["tag"].split("@")[1], "fixes": ["GHSA-hv4r-mvr4-25vw", "GHSA-9c4q-hq6p-c237"]}
+        ]
+    }
+    assert violations("unknown-server-build", release(image=SHIPPED), config=declared) == []
+
+
+def test_the_advisory_table_is_well_formed():
+    assert len(set(mp.ADVISORY_IDS)) == len(mp.ADVISORY_IDS)
+    for advisory in mp.ADVISORIES:
+        assert advisory.fixed_in is None or mp.RELEASE_TAG.fullmatch(advisory.fixed_in), advisory
+        assert advisory.source.startswith("https://"), advisory
+    for build in mp.KNOWN_BUILDS:
+        assert mp.IMAGE_DIGEST.match(build.digest) and mp.RELEASE_TAG.fullmatch(build.release), build
 
 
 # --- production-durability --------------------------------------------------------------------------------------
@@ -836,6 +980,20 @@ MUTATIONS: list[tuple[str, str, Mutation, str, str]] = [
     ),
     (
         "prod",
+        "the old community release",
+        set_values(image={"repository": "quay.io/minio/minio", "tag": f"{OLD_RELEASE}@{OLD_OFFICIAL_DIGEST}"}),
+        "known-vulnerable-server",
+        f"first fixed in {FIXED_RELEASE}",
+    ),
+    (
+        "prod",
+        "a Docker Hub minio image",
+        set_values(image={"repository": "minio/minio", "tag": SHIPPED["tag"]}),
+        "known-vulnerable-server",
+        "cannot be pulled",
+    ),
+    (
+        "prod",
         "second lifecycle policy",
         copy_resource("exports-lifecycle", "exports-lifecycle-again"),
         "single-lifecycle-per-bucket",
@@ -857,6 +1015,20 @@ def test_mutated_real_plan_is_caught_by_the_right_policy(inventories, stack, mut
     new = [v for v in check(mutated(inventories[stack], mutation)) if v.mandatory and describe(v) not in baseline]
     assert {v.policy for v in new} == {policy}, mandatory(new)
     assert_reports([v.message for v in new], expected)
+
+
+def test_the_old_release_is_only_advisory_in_dev(inventories):
+    old = set_values(image={"repository": "quay.io/minio/minio", "tag": f"{OLD_RELEASE}@{OLD_OFFICIAL_DIGEST}"})
+    found = [v for v in check(mutated(inventories["dev"], old)) if v.policy == "known-vulnerable-server"]
+    assert found and all(v.level is EnforcementLevel.ADVISORY for v in found)
+    assert_reports([v.message for v in found], "GHSA-jjjj-jwhf-8rgr")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_both_stacks_ship_a_server_with_the_2025_fixes(inventories, stack):
+    assert [v for v in check(inventories[stack]) if v.policy == "known-vulnerable-server"] == []
+    unknown = [v.message for v in check(inventories[stack]) if v.policy == "unknown-server-build"]
+    assert not [m for m in unknown if "does not know" in m], unknown
 
 
 def test_policy_levels_can_be_overridden_by_config(inventories):

@@ -60,9 +60,17 @@ def test_the_pod_meets_the_restricted_pod_security_level(prod):
     assert pod["automountServiceAccountToken"] is False, "it talks to MinIO, not to the Kubernetes API"
 
 
-def test_it_runs_the_release_image(prod):
-    (container,) = readiness.job_spec(prod)["template"]["spec"]["containers"]
-    assert container["image"] == f"{prod.image.repository}:{prod.image.tag}@{prod.image.digest}"
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_it_runs_a_curl_image_pinned_by_digest_not_the_server_image(stack, request):
+    """The patched server build we ship (ghcr.io/coollabsio/minio, its Dockerfile copies only minio*, mc* and the
+    entrypoint onto ubi-micro) has no curl, unlike the official `Dockerfile.release`; the gate must not depend on
+    what a server build happens to carry."""
+    settings = request.getfixturevalue(stack)
+    (container,) = readiness.job_spec(settings)["template"]["spec"]["containers"]
+    repository, _, digest = container["image"].partition("@")
+    assert repository.split(":")[0].endswith("/curl"), container["image"]
+    assert len(digest) == len("sha256:") + 64 and digest.startswith("sha256:"), container["image"]
+    assert settings.image.repository not in container["image"]
 
 
 def test_it_is_bounded_never_retried_and_never_garbage_collected(dev):

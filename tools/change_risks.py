@@ -204,6 +204,7 @@ RULE_TITLES: Mapping[str, str] = {
     "retained-delete": "Retained resources left behind",
     "quota-removed": "Bucket quota removed (unlimited)",
     "data-stays": "Data that will not move",
+    "server-upgrade": "MinIO server build changed",
 }
 
 
@@ -540,6 +541,7 @@ def _changed_risks(
     risks: list[Risk] = []
     if after.type == RELEASE_TYPE:
         risks += _release_risks(before, after, base, head)
+        risks += server_build_risks(before, after)
     if after.type == BUCKET_TYPE:
         risks += _bucket_risks(before, after)
     immutable = [p for p in KUBERNETES_IMMUTABLE.get(after.type, ()) if _get(before.inputs, p) != _get(after.inputs, p)]
@@ -573,6 +575,75 @@ def _changed_risks(
     if paths and after.type != JOB_TYPE and not any(r.rule == "bucket-rename" for r in risks):
         risks.append(_replacement_risk(before, after, paths))
     return risks, bool(paths)
+
+
+# --- The MinIO server build -------------------------------------------------------------------------------------------
+# Read in minio/minio at both tags: the erasure format (`cmd/format-erasure.go`, formatErasureVersionV3), the object
+# metadata (`cmd/xl-storage-format-v2.go`, xl.meta 1.3) and the IAM store (`cmd/iam-store.go`, iamFormatVersion1) are
+# the same, so a server of the later release reads the drives and the IAM data of the earlier one as they are.
+SERVER_RELEASE = re.compile(r"RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z")
+FORMAT_COMPATIBLE_UPGRADES = frozenset({("RELEASE.2024-12-18T13-15-44Z", "RELEASE.2025-10-15T17-29-55Z")})
+
+
+def _server_image(values: Mapping[str, Any]) -> tuple[str, str | None]:
+    image = values.get("image") or {}
+    reference = f"{image.get('repository')}:{image.get('tag')}"
+    match = SERVER_RELEASE.match(str(image.get("tag") or ""))
+    return reference, match.group(0) if match else None
+
+
+def server_build_risks(before: Record, after: Record) -> list[Risk]:
+    """A new server image restarts every MinIO pod; what that costs, and whether the data carries over.
+
+    Chart 5.4.0: a StatefulSet with `RollingUpdate` and no readiness probe (the controller moves to the next pod as
+    soon as the last one runs), or a standalone Deployment with maxSurge 100% / maxUnavailable 0. MinIO
+    (`cmd/bootstrap-peer-server.go` `verifyServerSystemConfig`, `ServerSystemConfig.Diff`): a starting server waits
+    until at least half of its peers run a binary with the same checksum."""
+    old_values, new_values = before.inputs.get("values") or {}, after.inputs.get("values") or {}
+    (old_ref, old_release), (new_ref, new_release) = _server_image(old_values), _server_image(new_values)
+    if old_ref == new_ref:
+        return []
+    if new_values.get("mode") == "standalone":
+        restart = (
+            "the Deployment (chart 5.4.0 RollingUpdate, maxSurge 100%, maxUnavailable 0) starts the new server "
+            "beside the old one on the same claim until the old pod stops"
+        )
+    else:
+        servers = int(new_values.get("replicas") or 0) * int(new_values.get("pools") or 1)
+        restart = (
+            f"the StatefulSet restarts its {servers} servers one after the other without waiting for readiness (no "
+            "probe); a restarted server waits for half its peers to run the same binary checksum, so from the "
+            "second restart until every server runs the new build the pool has no quorum: a short outage of the "
+            "S3 and admin APIs, after which the readiness gate re-runs"
+        )
+    if old_release and new_release and old_release == new_release:
+        data = "same release, another build: same on-disk and IAM formats"
+    elif old_release and new_release and new_release < old_release:
+        data = (
+            f"a downgrade ({old_release} -> {new_release}): the older server must read what the newer one wrote; "
+            "not read in the sources here, and it brings back the advisories fixed in between"
+        )
+    elif (old_release, new_release) in FORMAT_COMPATIBLE_UPGRADES:
+        data = (
+            "format.json (erasure V3), xl.meta (1.3) and the IAM format (1) are the same in both releases: objects, "
+            "users, policies and access keys carry over as they are"
+        )
+    else:
+        data = (
+            "whether the on-disk and IAM formats stay readable was not read in the sources for this pair of releases: "
+            "read cmd/format-erasure.go, cmd/xl-storage-format-v2.go and cmd/iam-store.go at both tags"
+        )
+    releases = (
+        f" ({old_release} -> {new_release})" if old_release and new_release and old_release != new_release else ""
+    )
+    return [
+        Risk(
+            "server-upgrade",
+            "warning",
+            after.name,
+            f"image `{old_ref}` -> `{new_ref}`{releases}: {restart}; {data}",
+        )
+    ]
 
 
 # --- Resources on one side only ---------------------------------------------------------------------------------------
