@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tools.engine import Inventory, run_stack
+from tools.engine import Inventory
 from tools.fidelity import check_registration, unknown_chart_values
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
