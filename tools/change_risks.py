@@ -201,6 +201,7 @@ RULE_TITLES: Mapping[str, str] = {
     "key-replaced": "Access keys replaced",
     "key-added": "Access keys added for an existing tenant",
     "key-in-use": "Access keys deleted while a Secret carries them",
+    "parent-user": "Parent users or their policies deleted or replaced",
     "key-retired": "Access keys deleted for a remaining tenant",
     "retained-delete": "Retained resources left behind",
     "quota-removed": "Bucket quota removed (unlimited)",
@@ -705,6 +706,45 @@ def _key_in_use_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     return risks
 
 
+SERVICE_USERS_TYPE = "matih:tenancy:ServiceUsers"
+PARENT_GRANT_TYPES = (
+    "minio:index/iamUser:IamUser",
+    "minio:index/iamPolicy:IamPolicy",
+    "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
+)
+
+
+def _parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) -> list[Risk]:
+    """A service's parent user, its policy and their attachment hold every tenant's key of that service: MinIO's
+    `DeleteUser` deletes all the user's service accounts (RELEASE.2024-12-18T13-15-44Z cmd/iam-store.go
+    `IAMStoreSys.DeleteUser`); a replacement is create-before-delete, and since `AddUser` of an existing name
+    upserts, the delete that follows removes the user the new resource stands for; without the policy or the
+    attachment the parent grants nothing, and a key is its parent's rights narrowed by its own policy."""
+    head_urns = {r.urn for r in head.resources}
+    risks: list[Risk] = []
+    for record in base.resources:
+        if record.type not in PARENT_GRANT_TYPES or urn_type(record.parent) != SERVICE_USERS_TYPE:
+            continue
+        if record.urn not in head_urns:
+            what = "deleted"
+        elif record.urn in replaced:
+            what = "replaced (create, then delete: the delete removes what the create upserted)"
+        else:
+            continue
+        risks.append(
+            Risk(
+                "parent-user",
+                "refused",
+                record.name,
+                f"{what}: every tenant's access key under this parent user is revoked (MinIO deletes a user's "
+                "service accounts with it, and a parent without its policy grants none of them anything)",
+                "keep parent users, their names and their policy attachments; to change a parent, add a new one "
+                "beside it, rotate every tenant's key of that service onto it, retire the old keys, then remove it",
+            )
+        )
+    return risks
+
+
 @dataclass(frozen=True)
 class Assessment:
     risks: tuple[Risk, ...]
@@ -735,6 +775,7 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
         risks += _added_risks(new[urn], base_tenants)
     risks += _tenant_risks(base, head)
     risks += _key_in_use_risks(base, head)
+    risks += _parent_user_risks(base, head, frozenset(replaced))
     order = list(RULE_TITLES)
     risks.sort(key=lambda r: (SEVERITIES.index(r.severity), order.index(r.rule), r.subject))
     return Assessment(tuple(risks), frozenset(replaced))
