@@ -212,7 +212,7 @@ def test_a_purge_deletes_the_dedicated_buckets_and_still_retains_their_configura
 
 
 def test_adopting_imports_the_key_and_each_bucket_by_the_providers_id():
-    plan = lifecycle_of(adopt=True)
+    plan = lifecycle_of(adopt=True, kmsKeyVerified="tenant-initech")
     assert plan.key.import_id == "tenant-initech"
     assert {name: r.import_id for name, r in plan.buckets.items()} == {name: name for name in plan.buckets}
 
@@ -425,7 +425,7 @@ def test_a_purge_state_without_its_acknowledgement_is_caught_in_any_stack(purged
 
 
 def test_adopting_a_returning_tenant_imports_its_retained_resources_by_id():
-    inventory = run_stack("prod", {"tenants": initech(adopt=True)})
+    inventory = run_stack("prod", {"tenants": initech(adopt=True, kmsKeyVerified="tenant-initech")})
     imported = {r.name: r.options["importId"] for r in inventory if "importId" in r.options}
     expected = {"initech-kms-key": "tenant-initech"}
     for bucket in inventory.of_type(BUCKET):
@@ -442,7 +442,7 @@ def test_without_adopt_nothing_is_imported(prod_inventory):
 
 def test_an_adopted_tenant_is_declared_exactly_as_before(prod_inventory):
     """Pulumi compares an imported resource's live state with the declared inputs: adoption changes no input."""
-    adopted = run_stack("prod", {"tenants": initech(adopt=True)})
+    adopted = run_stack("prod", {"tenants": initech(adopt=True, kmsKeyVerified="tenant-initech")})
     before = {r.urn: r.inputs for r in under(prod_inventory, "initech")}
     assert {r.urn: r.inputs for r in under(adopted, "initech")} == before
 

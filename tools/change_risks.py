@@ -600,7 +600,15 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
                 "warning",
                 record.name,
                 f"Pulumi forgets this {_kind(record.type)} and leaves it in place: adding it back must adopt it "
-                "(creating it again fails: it already exists)",
+                "(creating it again fails: it already exists)"
+                + (
+                    # KES refuses an existing key (RELEASE.2024-12-18T13-15-44Z internal/kms/kes.go CreateKey):
+                    # every tenant has one, so a prefix tenant coming back needs adopt as much as a bucket tenant.
+                    "; every returning tenant, prefix or bucket mode, needs adopt: true (KES answers a second create "
+                    "with 409) and kmsKeyVerified: <the key> once `mc admin kms key status` answered for it"
+                    if record.type == KMS_KEY_TYPE
+                    else ""
+                ),
             )
         )
     tenant = tenant_of(record)
