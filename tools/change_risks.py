@@ -205,6 +205,7 @@ RULE_TITLES: Mapping[str, str] = {
     "key-retired": "Access keys deleted for a remaining tenant",
     "retained-delete": "Retained resources left behind",
     "quota-removed": "Bucket quota removed (unlimited)",
+    "ilm-update": "Lifecycle rules updated (verify after the up)",
     "data-stays": "Data that will not move",
 }
 
@@ -714,6 +715,33 @@ def _key_in_use_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     return risks
 
 
+ILM_TYPE = "minio:index/ilmPolicy:IlmPolicy"
+
+
+def _ilm_update_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) -> list[Risk]:
+    """terraform-provider-minio v1.20.1 `minioUpdateILMPolicy` (resource_minio_ilm_policy.go) calls
+    `minioCreateILMPolicy`, drops its result, then reads the bucket's lifecycle back into the state: a rule set MinIO
+    refused reports success. Verification: the next preview shows the rules again (pulumi-up.yml runs it)."""
+    old = {r.urn: r for r in base.resources if r.type == ILM_TYPE}
+    risks: list[Risk] = []
+    for record in head.resources:
+        before = old.get(record.urn)
+        if before is None or record.urn in replaced or before.inputs.get("rules") == record.inputs.get("rules"):
+            continue
+        bucket = record.inputs.get("bucket")
+        risks.append(
+            Risk(
+                "ilm-update",
+                "notice",
+                record.name,
+                f"the provider ignores a failed lifecycle update and keeps the old rules in the state: after the up, "
+                f"`pulumi preview --expect-no-changes` (the deploy runs it) must show no change here, and "
+                f"`mc ilm rule export <alias>/{bucket}` shows the rules in force",
+            )
+        )
+    return risks
+
+
 SERVICE_USERS_TYPE = "matih:tenancy:ServiceUsers"
 PARENT_GRANT_TYPES = (
     "minio:index/iamUser:IamUser",
@@ -784,6 +812,7 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
     risks += _tenant_risks(base, head)
     risks += _key_in_use_risks(base, head)
     risks += _parent_user_risks(base, head, frozenset(replaced))
+    risks += _ilm_update_risks(base, head, frozenset(replaced))
     order = list(RULE_TITLES)
     risks.sort(key=lambda r: (SEVERITIES.index(r.severity), order.index(r.rule), r.subject))
     return Assessment(tuple(risks), frozenset(replaced))
