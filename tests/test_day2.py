@@ -63,11 +63,11 @@ def under(inventory: Inventory, tenant: str) -> list[ResourceRecord]:
 
 def test_tenant_entries_default_to_active_with_no_rotation():
     tenant = settings_with().tenants[2]
-    assert (tenant.state, tenant.adopt, tenant.key_rotation, tenant.retire_previous_keys) == (
+    assert (tenant.state, tenant.adopt, tenant.key_rotation, tenant.retire_keys_through) == (
         "active",
         False,
         0,
-        False,
+        0,
     )
     assert dict(tenant.service_key_rotation) == {}
 
@@ -84,7 +84,7 @@ def test_tenant_entries_default_to_active_with_no_rotation():
         ({"keyRotation": True}, "tenants[2].keyRotation", "an integer from 0"),
         ({"serviceKeyRotation": {"web": 1}}, "tenants[2].serviceKeyRotation.web", "allowed: backup-jobs"),
         ({"serviceKeyRotation": {"trino": "1"}}, "tenants[2].serviceKeyRotation.trino", "an integer"),
-        ({"retirePreviousKeys": 1}, "tenants[2].retirePreviousKeys", "true or false"),
+        ({"retireKeysThrough": True}, "tenants[2].retireKeysThrough", "an integer from 0"),
         ({"sate": "offboarding"}, "tenants[2].sate", "unknown keys are usually typos"),
     ],
 )
@@ -99,7 +99,7 @@ def test_bad_tenant_lifecycle_fields_are_refused(fields, key, fragment):
     [
         ({"accessKeys": {"rotation": -1}}, "accessKeys.rotation"),
         ({"accessKeys": {"rotate": 1}}, "accessKeys.rotate"),
-        ({"accessKeys": {"retirePrevious": "true"}}, "accessKeys.retirePrevious"),
+        ({"accessKeys": {"retireThrough": "1"}}, "accessKeys.retireThrough"),
         ({"rootCredentialsRotation": "1"}, "rootCredentialsRotation"),
     ],
 )
@@ -147,8 +147,9 @@ def test_a_tenant_rotation_adds_a_current_key_and_keeps_the_previous():
     assert generations(settings, tenant=0) == [(1, True, "acme-corp-trino-access-key")]
 
 
-def test_the_next_rotation_drops_the_generation_before_the_previous():
-    assert [g for g, _, _ in generations(settings_with(tenants=initech(keyRotation=2)))] == [2, 3]
+def test_the_next_rotation_keeps_every_unretired_generation():
+    # Nothing is retired implicitly: a pod that has not restarted since the first rotation still holds generation 1.
+    assert [g for g, _, _ in generations(settings_with(tenants=initech(keyRotation=2)))] == [1, 2, 3]
 
 
 def test_a_service_rotation_rotates_that_service_only():
@@ -159,9 +160,10 @@ def test_a_service_rotation_rotates_that_service_only():
 
 def test_rotation_counters_add_up():
     settings = settings_with(
-        accessKeys={"rotation": 1}, tenants=initech(keyRotation=1, serviceKeyRotation={"trino": 1})
+        accessKeys={"rotation": 1},
+        tenants=initech(keyRotation=1, serviceKeyRotation={"trino": 1}, retireKeysThrough=1),
     )
-    assert [g for g, _, _ in generations(settings)] == [3, 4]
+    assert [g for g, _, _ in generations(settings)] == [2, 3, 4]  # retireKeysThrough: 1
     assert [g for g, _, _ in generations(settings, service="spark")] == [2, 3]
     assert [g for g, _, _ in generations(settings, tenant=0)] == [1, 2]
 
@@ -169,11 +171,12 @@ def test_rotation_counters_add_up():
 @pytest.mark.parametrize(
     "changes",
     [
-        {"tenants": initech(keyRotation=1, retirePreviousKeys=True)},
-        {"tenants": initech(keyRotation=1), "accessKeys": {"retirePrevious": True}},
+        {"tenants": initech(keyRotation=1, retireKeysThrough=1)},
+        {"tenants": initech(serviceKeyRotation={"trino": 1}, serviceRetireKeysThrough={"trino": 1})},
+        {"tenants": initech(), "accessKeys": {"rotation": 1, "retireThrough": 1}},
     ],
 )
-def test_retiring_keeps_only_the_current_key(changes):
+def test_retiring_through_the_previous_generation_keeps_only_the_current_key(changes):
     assert generations(settings_with(**changes)) == [(2, True, "initech-trino-access-key-g2")]
 
 
@@ -209,7 +212,7 @@ def test_a_purge_deletes_the_dedicated_buckets_and_still_retains_their_configura
 
 
 def test_adopting_imports_the_key_and_each_bucket_by_the_providers_id():
-    plan = lifecycle_of(adopt=True)
+    plan = lifecycle_of(adopt=True, kmsKeyVerified="tenant-initech")
     assert plan.key.import_id == "tenant-initech"
     assert {name: r.import_id for name, r in plan.buckets.items()} == {name: name for name in plan.buckets}
 
@@ -232,7 +235,9 @@ def test_purge_steps_of_a_prefix_tenant_remove_its_prefixes_and_delete_the_key_l
 def test_purge_steps_of_a_bucket_tenant_need_no_prefix_removal_and_static_kms_has_no_key_to_delete():
     prod = settings_with(tenants=initech(state="purge", purgeAcknowledged="initech"))
     steps = offboarding.purge_steps(prod, prod.tenants[2], BUCKET_NAMES)
-    assert len(steps) == 2 and "dedicated buckets" in steps[0] and steps[1].startswith("kes key rm tenant-initech")
+    assert not any(s.startswith("mc rm") and s.split()[-1].endswith("/initech/") for s in steps)
+    [removal] = [s for s in steps if s.startswith("remove tenant 'initech'")]
+    assert "dedicated buckets" in removal and steps[-1].startswith("kes key rm tenant-initech")
     dev = settings_with("dev", tenants=[{"id": "globex", "state": "purge", "purgeAcknowledged": "globex"}])
     assert not any("kes" in step for step in offboarding.purge_steps(dev, dev.tenants[0], BUCKET_NAMES))
 
@@ -338,10 +343,11 @@ def test_a_purge_force_destroys_unretained_buckets_and_keeps_their_configuration
 
 def test_a_purge_tells_the_operator_what_is_left_with_the_key_last(purged):
     (warning,) = [d["message"] for d in purged.diagnostics if "purged" in d["message"]]
-    assert warning.startswith("tenant initech is being purged; then: 1. remove tenant 'initech'")
+    assert warning.startswith("tenant initech is being purged; then: 1. mc rm --recursive --force --versions")
+    assert f"{2 * len(BUCKET_NAMES) + 1}. remove tenant 'initech'" in warning
     assert warning.endswith(
-        "2. kes key rm tenant-initech (last: crypto-shreds every object still encrypted with it; objects a client "
-        "wrote without naming the tenant key are under the platform key and stay readable)"
+        f"{2 * len(BUCKET_NAMES) + 2}. kes key rm tenant-initech (last: crypto-shreds every object still encrypted "
+        "with it; objects a client wrote without naming the tenant key are under the platform key and stay readable)"
     )
 
 
@@ -419,7 +425,7 @@ def test_a_purge_state_without_its_acknowledgement_is_caught_in_any_stack(purged
 
 
 def test_adopting_a_returning_tenant_imports_its_retained_resources_by_id():
-    inventory = run_stack("prod", {"tenants": initech(adopt=True)})
+    inventory = run_stack("prod", {"tenants": initech(adopt=True, kmsKeyVerified="tenant-initech")})
     imported = {r.name: r.options["importId"] for r in inventory if "importId" in r.options}
     expected = {"initech-kms-key": "tenant-initech"}
     for bucket in inventory.of_type(BUCKET):
@@ -436,7 +442,7 @@ def test_without_adopt_nothing_is_imported(prod_inventory):
 
 def test_an_adopted_tenant_is_declared_exactly_as_before(prod_inventory):
     """Pulumi compares an imported resource's live state with the declared inputs: adoption changes no input."""
-    adopted = run_stack("prod", {"tenants": initech(adopt=True)})
+    adopted = run_stack("prod", {"tenants": initech(adopt=True, kmsKeyVerified="tenant-initech")})
     before = {r.urn: r.inputs for r in under(prod_inventory, "initech")}
     assert {r.urn: r.inputs for r in under(adopted, "initech")} == before
 
@@ -472,7 +478,7 @@ def test_a_rotation_adds_one_key_per_service_and_points_the_secrets_at_it(prod_i
 
 
 def test_retiring_drops_the_previous_keys(prod_inventory):
-    retired = run_stack("prod", {"tenants": initech(keyRotation=1, retirePreviousKeys=True)})
+    retired = run_stack("prod", {"tenants": initech(keyRotation=1, retireKeysThrough=1)})
     keys = {r.name for r in under(retired, "initech") if r.type == SERVICE_ACCOUNT}
     assert keys and all(name.endswith("-access-key-g2") for name in keys)
     assert len(keys) == len([r for r in under(prod_inventory, "initech") if r.type == SERVICE_ACCOUNT])
