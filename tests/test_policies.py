@@ -712,6 +712,11 @@ def test_real_program_has_no_mandatory_violation(inventories, stack):
     assert mandatory(check(inventories[stack])) == []
 
 
+def test_the_shard_as_committed_has_no_mandatory_violation_under_its_own_config():
+    # What `make policy-check STACK=prod-tenants-1` and the shard's PR preview run: its config with prod's rules.
+    assert mandatory(check(run_stack("prod-tenants-1"))) == []
+
+
 Mutation = Callable[[Inventory], None]
 
 
