@@ -65,13 +65,19 @@ check-cli:
 	@test -n "$$KUBERNETES_SERVICE_HOST" || { command -v kubectl >/dev/null && kubectl config current-context >/dev/null 2>&1; } || { echo "No Kubernetes context: set one with kubectl config use-context, or matih-minio:kubernetes.context in Pulumi.$(STACK).yaml (inside a cluster, KUBERNETES_SERVICE_HOST is enough)"; exit 2; }
 	@test -n "$$PULUMI_CONFIG_PASSPHRASE$$PULUMI_CONFIG_PASSPHRASE_FILE" || { echo "Set PULUMI_CONFIG_PASSPHRASE (or _FILE): the self-managed backend encrypts secrets with it"; exit 2; }
 
+# `pulumi login file://DIR` refuses a DIR that does not exist (pulumi pkg/backend/diy/backend.go `New`:
+# massageBlobPath, then blobmux.OpenBucket, no MkdirAll; read at v3.259.0): create it. A bucket URL is left alone.
+.PHONY: state-dir
+state-dir:
+	@case "$(PULUMI_BACKEND_URL)" in file://*) dir="$(PULUMI_BACKEND_URL)"; dir="$${dir#file://}"; mkdir -p "$${dir%%\?*}";; esac
+
 ## preview / up: the real Pulumi commands (CLI, cluster and credentials needed), with the policy pack
-preview: check-cli venv policy-venv
+preview: check-cli venv policy-venv state-dir
 	pulumi login $(PULUMI_BACKEND_URL)
 	pulumi stack select --create $(STACK)
 	pulumi preview --diff --stack $(STACK) --policy-pack policies --policy-pack-config policies/config.$(STACK).json
 
-up: check-cli venv policy-venv
+up: check-cli venv policy-venv state-dir
 	pulumi login $(PULUMI_BACKEND_URL)
 	pulumi stack select --create $(STACK)
 	pulumi up --stack $(STACK) --policy-pack policies --policy-pack-config policies/config.$(STACK).json

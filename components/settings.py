@@ -7,8 +7,10 @@ each naming the key, the value it got and what is allowed.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -640,6 +642,38 @@ def _is_platform_key_name(name: str) -> bool:
     return KEY_NAME.match(name) is not None and not name.startswith(TENANT_KMS_KEY_PREFIX)
 
 
+# Names no public CA may certify (CA/Browser Forum Baseline Requirements 4.2.2: no Internal Names or Reserved IP
+# Addresses): a single label, a Kubernetes Service name (`<svc>.<ns>.svc[.<cluster domain>]`) and these suffixes
+# (RFC 6761/6762/2606, ICANN's .internal and common private ones).
+PRIVATE_NAME_SUFFIXES = ("local", "localhost", "internal", "test", "example", "invalid", "home.arpa", "lan", "corp")
+
+
+def private_tls_name(endpoint: str) -> bool:
+    """Whether a certificate for this https endpoint's host can only come from a private CA."""
+    host = (urllib.parse.urlsplit(endpoint).hostname or "").rstrip(".").lower()
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    labels = host.split(".")
+    return len(labels) < 2 or "svc" in labels[1:] or any(host.endswith(f".{s}") for s in PRIVATE_NAME_SUFFIXES)
+
+
+def _kes_trust_problem(endpoints: list[str], ca_secret: SecretKeyRef | None, key: str) -> list[str]:
+    # MinIO verifies KES against the system roots plus MINIO_KMS_KES_CAPATH (or certs/CAs) only, and a KES it cannot
+    # verify stops the server at start (internal/kms/config.go `Connect`, certs.GetRootCAs; cmd/common-main.go
+    # `handleKMSConfig`, logger.Fatal; RELEASE.2024-12-18T13-15-44Z and RELEASE.2025-10-15T17-29-55Z alike).
+    private = [endpoint for endpoint in endpoints if private_tls_name(endpoint)]
+    if ca_secret is not None or not private:
+        return []
+    return [
+        f"{key}: missing; {', '.join(private)} has a name no public CA vouches for, so MinIO needs the CA that issued "
+        "KES's certificate: name an existing Secret holding it (name, key, namespace), e.g. the issuer's ca.crt "
+        "(MinIO trusts only the system roots and that CA, internal/kms/config.go Connect; without it every server "
+        "stops at start)"
+    ]
+
+
 def _read_kms(root: _Reader) -> KmsSettings:
     kms = root.child("kms", {"mode", "keyName", "kes"})
     mode = kms.string("mode", required=True, choices=("none", "static", "kes"), rule="none, static or kes")
@@ -667,11 +701,9 @@ def _read_kms(root: _Reader) -> KmsSettings:
         key_name = kms.string(
             "keyName", required=True, check=_is_platform_key_name, rule=key_rule + " (KES default key)"
         )
-        return KmsSettings(
-            "kes",
-            key_name or "",
-            KesSettings(tuple(endpoints), api_key, client_cert, _secret_ref(kes, "caSecret")),
-        )
+        ca_secret = _secret_ref(kes, "caSecret")
+        kes.problems.extend(_kes_trust_problem(endpoints, ca_secret, kes.key("caSecret")))
+        return KmsSettings("kes", key_name or "", KesSettings(tuple(endpoints), api_key, client_cert, ca_secret))
     if kms.has("kes"):
         kms.problem("kes", kms.raw("kes"), f"absent unless mode is kes (mode is {mode})")
     if mode == "static":

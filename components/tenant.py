@@ -66,7 +66,9 @@ class Tenant(pulumi.ComponentResource):
         # Offboarding revokes access: no keys, no Secrets.
         for access in service_accesses(args.settings, tenant) if lifecycle.grants_access else ():
             self._declare_access(access)
-        self.register_outputs({})
+        # On the real engine a stack policy sees a component's registered outputs, not its inputs (pulumi
+        # step_generator.go `AnalyzeResources`, `Properties: v.Outputs`): tenant-offboarding-and-purge reads the state.
+        self.register_outputs({**props, "secretNames": dict(sorted(self.secret_names.items()))})
 
     def _declare_kms_key(self, lifecycle: TenantLifecycle) -> list[pulumi.Resource]:
         """The tenant's own KES key; none under a static key (one key for all) or without a KMS."""

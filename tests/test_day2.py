@@ -374,7 +374,9 @@ def test_a_dev_purge_needs_only_the_stack_acknowledgement():
 
 def with_input(inventory: Inventory, name: str, **changes: Any) -> Inventory:
     copied = copy.deepcopy(inventory)
+    # Declared by the program, so seen by resource policies (inputs) and, as the provider keeps it, by stack ones.
     copied.named(name).inputs.update(changes)
+    copied.named(name).outputs.update(changes)
     return copied
 
 
@@ -415,6 +417,7 @@ def test_a_purge_state_without_its_acknowledgement_is_caught_in_any_stack(purged
     copied = copy.deepcopy(purged)
     (tenant,) = [r for r in copied if r.type == "matih:tenancy:Tenant" and r.name == "initech"]
     del tenant.inputs["purgeAcknowledged"]
+    del tenant.outputs["purgeAcknowledged"]  # the stack policy reads what the component registered
     dev_config = {"tenant-offboarding-and-purge": {"production": False}}
     assert "tenant-offboarding-and-purge: tenant 'initech' is purged without purgeAcknowledged naming it" in (
         mandatory_violations(copied, dev_config)

@@ -40,6 +40,21 @@ RECORDING_TOOL = """#!/bin/sh
 echo "$(basename "$0") $*" >> "$COMMAND_LOG"
 """
 
+# `pulumi login file://DIR` as the diy backend answers it: pulumi pkg/backend/diy/backend.go `New` turns the URL into
+# an absolute fileblob URL (`massageBlobPath`) and opens it (`blobmux.OpenBucket`) with no MkdirAll; gocloud's fileblob
+# refuses a directory that does not exist (read at v3.259.0, pulumi/pulumi#15841). Every other command only records.
+STRICT_PULUMI = """#!/bin/sh
+echo "pulumi $*" >> "$COMMAND_LOG"
+if [ "$1" = login ]; then
+  case "$2" in
+    file://*)
+      dir="${2#file://}"; dir="${dir%%\\?*}"
+      [ -d "$dir" ] || { echo "error: unable to open bucket $2: stat $dir: no such file or directory" >&2; exit 255; }
+      ;;
+  esac
+fi
+"""
+
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
@@ -49,8 +64,8 @@ def workspace(tmp_path: Path) -> Path:
     fake_bin = tmp_path / "fake-bin"
     fake_bin.mkdir()
     (fake_bin / "python").write_text(FAKE_PYTHON.format(python=sys.executable, recording_pip=RECORDING_PIP))
-    for tool in ("pulumi", "kubectl"):
-        (fake_bin / tool).write_text(RECORDING_TOOL)
+    (fake_bin / "pulumi").write_text(STRICT_PULUMI)
+    (fake_bin / "kubectl").write_text(RECORDING_TOOL)
     for script in fake_bin.iterdir():
         script.chmod(0o755)
     return tmp_path
@@ -143,3 +158,47 @@ def test_up_needs_a_kube_context_outside_the_cluster_and_none_inside_it(workspac
     assert outside.returncode == 2 and "No Kubernetes context" in outside.stdout, outside.stdout + outside.stderr
     inside = _make_status(workspace, "check-cli", KUBERNETES_SERVICE_HOST="10.96.0.1")
     assert inside.returncode == 0, inside.stdout + inside.stderr
+
+
+@pytest.mark.parametrize("target", ["preview", "up"])
+def test_the_file_state_directory_exists_before_pulumi_logs_in(workspace, target):
+    # A fresh clone has no .pulumi-state: the stand-in refuses the login as the diy backend does.
+    assert not (workspace / ".pulumi-state").exists()
+    commands = make(workspace, target)
+    assert (workspace / ".pulumi-state").is_dir()
+    assert _index(commands, "pulumi", "login", f"file://{workspace}/.pulumi-state") < _index(commands, "pulumi", target)
+    # The second run finds it and keeps what is in it.
+    (workspace / ".pulumi-state" / "kept").write_text("state")
+    make(workspace, target)
+    assert (workspace / ".pulumi-state" / "kept").read_text() == "state"
+
+
+def test_a_file_backend_elsewhere_is_created_and_a_bucket_url_is_left_alone(workspace):
+    elsewhere = workspace / "state" / "nested"
+    commands = _make_status(workspace, "preview", PULUMI_BACKEND_URL=f"file://{elsewhere}")
+    assert commands.returncode == 0, commands.stdout + commands.stderr
+    assert elsewhere.is_dir()
+    bucket = _make_status(workspace, "preview", PULUMI_BACKEND_URL="s3://matih-state/minio")
+    assert bucket.returncode == 0, bucket.stdout + bucket.stderr
+    assert not (workspace / "s3:").exists()
+
+
+def test_the_stand_in_refuses_a_missing_state_directory_like_the_diy_backend(workspace):
+    missing = workspace / "no-such-dir"
+    login = subprocess.run(
+        [str(workspace / "fake-bin" / "pulumi"), "login", f"file://{missing}?no_tmp_dir=true"],
+        env={**os.environ, "COMMAND_LOG": str(workspace / "commands.log")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert login.returncode != 0 and "no such file or directory" in login.stderr
+    missing.mkdir()
+    login = subprocess.run(
+        [str(workspace / "fake-bin" / "pulumi"), "login", f"file://{missing}?no_tmp_dir=true"],
+        env={**os.environ, "COMMAND_LOG": str(workspace / "commands.log")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert login.returncode == 0, login.stderr

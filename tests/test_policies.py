@@ -28,7 +28,17 @@ from components import readiness
 from components.iam import TenantPlacement, policy_json, service_account_policy, service_parent_policy
 from components.settings import load_settings
 from policies import matih_policies as mp
-from tools.engine import PROJECT_DIR, SECRET_MASK, Inventory, ResourceRecord, project_config_values, run_stack
+from tools.engine import (
+    PROJECT_DIR,
+    SECRET_MASK,
+    Inventory,
+    ResourceRecord,
+    available_stacks,
+    load_stack_config,
+    project_config_values,
+    project_name,
+    run_stack,
+)
 from tools.policy_check import (
     PolicyConfigError,
     Violation,
@@ -36,7 +46,9 @@ from tools.policy_check import (
     engine_props,
     load_pack_config,
     parse_pack_config,
+    platform_rules,
 )
+from tools.stack_reference import platform_of
 
 POLICIES = {policy.name: policy for policy in mp.POLICIES}
 PRODUCTION = {"production": True, "minimumParity": 4}
@@ -844,6 +856,11 @@ def test_real_program_has_no_mandatory_violation(inventories, stack):
     assert mandatory(check(inventories[stack])) == []
 
 
+def test_the_shard_as_committed_has_no_mandatory_violation_under_its_own_config():
+    # What `make policy-check STACK=prod-tenants-1` and the shard's PR preview run: its config with prod's rules.
+    assert mandatory(check(run_stack("prod-tenants-1"))) == []
+
+
 Mutation = Callable[[Inventory], None]
 
 
@@ -1065,3 +1082,112 @@ def test_command_line_rejects_a_plan_without_policy_config(inventories, tmp_path
     plan.stack = "staging"
     result = run_policy_check(plan, tmp_path)
     assert result.returncode == 2 and "config.staging.json" in result.stderr
+
+
+# --- What the engine hands each kind of policy ------------------------------------------------------------------
+# Resource policies see a resource's inputs; stack policies its outputs: pulumi v3.259.0
+# pkg/resource/deploy/step_generator.go `AnalyzeResources` (`Properties: v.Outputs`), and for a component the
+# outputs it registered (step_executor.go `executeRegisterResourceOutputs`).
+
+
+def _seen_by(policy: mp.Policy, inventory: Inventory) -> dict[str, dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    original = policy.validate
+
+    def recording(args: Any, report: Any) -> None:
+        if isinstance(args, StackValidationArgs):
+            seen.update({r.urn: dict(r.props) for r in args.resources})
+        else:
+            seen[args.urn] = dict(args.props)
+
+    policy.validate = recording  # type: ignore[method-assign]
+    try:
+        check_inventory(inventory, parse_pack_config({}), [policy])
+    finally:
+        policy.validate = original  # type: ignore[method-assign]
+    return seen
+
+
+def test_stack_policies_see_outputs_and_resource_policies_inputs(inventories):
+    inventory = inventories["prod"]
+    stack_policy = StackValidationPolicy(name="probe-stack", description="d", validate=lambda args, report: None)
+    resource_policy = ResourceValidationPolicy(name="probe-resource", description="d", validate=lambda a, r: None)
+    as_stack, as_resource = _seen_by(stack_policy, inventory), _seen_by(resource_policy, inventory)
+    [key] = [r for r in inventory.of_type("minio:index/iamServiceAccount:IamServiceAccount")][:1]
+    # The access key is computed by the provider: an output, never an input.
+    assert "accessKey" in as_stack[key.urn] and "accessKey" not in as_resource[key.urn]
+    [tenant] = [r for r in inventory.of_type(mp.TENANT_COMPONENT) if r.name == "initech"]
+    assert as_resource[tenant.urn] == engine_props(tenant.inputs)
+    assert as_stack[tenant.urn] == engine_props(tenant.outputs) != {}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "prod-tenants-1"])
+def test_every_component_registers_the_outputs_its_stack_policies_read(stack):
+    inventory = run_stack(stack)
+    components = [r for r in inventory if not r.custom]
+    assert components
+    for record in components:
+        assert record.outputs, f"{record.type} {record.name} registers no outputs"
+    for tenant in inventory.of_type(mp.TENANT_COMPONENT):
+        assert tenant.outputs["state"] in mp.TENANT_STATES
+        assert tenant.outputs["isolation"] in ("prefix", "bucket")
+
+
+# --- A shard holds its platform's production rules ---------------------------------------------------------------
+
+
+def _shards() -> list[tuple[str, str]]:
+    shards = []
+    for stack in available_stacks():
+        platform = platform_of(load_stack_config(stack), project_name())
+        if platform is not None:
+            shards.append((stack, platform))
+    return shards
+
+
+def test_there_are_shards_to_check():
+    assert ("prod-tenants-1", "prod") in _shards()
+
+
+@pytest.mark.parametrize(("shard", "platform"), _shards())
+def test_every_shard_switches_on_every_rule_its_platform_does(shard, platform):
+    shard_config, platform_config = load_pack_config(shard), load_pack_config(platform)
+    required = platform_rules(platform_config)
+    assert required  # prod switches production rules on: the comparison is not vacuous
+    for policy, properties in required.items():
+        assert {k: shard_config.properties.get(policy, {}).get(k) for k in properties} == properties, policy
+
+
+def test_a_shard_config_missing_a_platform_rule_is_refused(tmp_path):
+    for name in ("config.prod.json", "config.prod-tenants-1.json"):
+        (tmp_path / name).write_text((PROJECT_DIR / "policies" / name).read_text())
+    shard = json.loads((tmp_path / "config.prod-tenants-1.json").read_text())
+    del shard["api-exposure"]
+    shard["production-durability"]["minimumParity"] = 2
+    (tmp_path / "config.prod-tenants-1.json").write_text(json.dumps(shard))
+    with pytest.raises(PolicyConfigError) as caught:
+        load_pack_config("prod-tenants-1", tmp_path)
+    message = str(caught.value)
+    assert "api-exposure.production: got None; must be True as in config.prod.json" in message
+    assert "production-durability.minimumParity: got 2; must be 4 as in config.prod.json" in message
+    # The platform itself and a stack of its own (dev) are not compared with anything.
+    assert load_pack_config("prod", tmp_path).properties["api-exposure"] == {"production": True}
+
+
+def test_a_shard_keeps_its_own_acknowledged_purges():
+    platform = parse_pack_config({"tenant-offboarding-and-purge": {"production": True, "acknowledgedPurges": ["a"]}})
+    assert platform_rules(platform) == {"tenant-offboarding-and-purge": {"production": True}}
+
+
+def test_a_purge_in_a_shard_needs_its_acknowledgement_as_on_the_platform():
+    tenants = ["hooli", {"id": "umbrella", "isolation": "bucket", "state": "purge", "purgeAcknowledged": "umbrella"}]
+    purged = run_stack("prod-tenants-1", {"tenants": tenants})
+    found = mandatory(check(purged))
+    assert [v for v in found if "tenant 'umbrella' is purged in production" in v], found
+    acknowledged = parse_pack_config(
+        {
+            **json.loads((PROJECT_DIR / "policies" / "config.prod-tenants-1.json").read_text()),
+            "tenant-offboarding-and-purge": {"production": True, "acknowledgedPurges": ["umbrella"]},
+        }
+    )
+    assert [describe(v) for v in check_inventory(purged, acknowledged) if v.mandatory] == []

@@ -8,6 +8,14 @@ import subprocess
 from pathlib import Path
 
 from components.catalog import BUCKETS, service
+from tests.integration.kind_support import (
+    DEV_SECTION,
+    PROMPT_STAND_IN,
+    README_VARIABLES,
+    readme_dev_commands,
+    readme_environment,
+    readme_verification_script,
+)
 from tools.readme import README, with_access_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,3 +62,34 @@ def test_preview_without_the_pulumi_cli_says_how_to_get_it(tmp_path):
     assert result.returncode == 2
     assert "The Pulumi CLI is not installed" in result.stdout
     assert "make plan works without it" in result.stdout
+
+
+def _dev_section() -> str:
+    return README.read_text().split(DEV_SECTION, 1)[1].split("\n### ", 1)[0]
+
+
+def test_the_dev_path_names_its_real_prerequisites():
+    section = _dev_section()
+    for prerequisite in ("`kind`", "`docker`", "`kubectl`", "Pulumi CLI", "Python 3.11+", "venv", "`make`", "AWS CLI"):
+        assert prerequisite in section, prerequisite
+    # Each tool the path's commands call is one of them.
+    tools = {line.split()[0] for line in readme_dev_commands() if not line.startswith(("export", "secret()", "AWS_"))}
+    assert tools == {"kind", "make", "pulumi", "aws"}
+    assert "aws --endpoint-url" in readme_verification_script() and "kubectl --context" in readme_verification_script()
+
+
+def test_the_dev_path_says_where_the_state_and_the_passphrase_come_from():
+    section = _dev_section()
+    assert ".pulumi-state" in section and "PULUMI_BACKEND_URL" in section
+    exported = {line.split()[1].split("=")[0] for line in readme_dev_commands() if line.startswith("export ")}
+    # The integration test sets exactly what the README has a user export, and no backend of its own.
+    assert exported == README_VARIABLES
+    env = readme_environment({"PATH": "/bin", "PULUMI_BACKEND_URL": "s3://elsewhere"})
+    assert set(env) - {"PATH"} == README_VARIABLES | set(PROMPT_STAND_IN)
+
+
+def test_the_verification_step_reads_the_region_with_the_keys():
+    # The AWS CLI signs with a region (MinIO's site region, in each tenant Secret): none configured on a fresh machine.
+    for command in readme_verification_script().replace("\\\n", "").splitlines():
+        if "aws " in command:
+            assert "AWS_REGION=$(secret AWS_REGION)" in command, command

@@ -148,8 +148,53 @@ def test_kes_needs_endpoint_and_key_name():
 
 def test_kes_needs_exactly_one_credential():
     config = prod_with("kms")
-    config["kms"] = {**config["kms"], "kes": {"endpoints": ["https://kes:7373"]}}
+    config["kms"] = {**config["kms"], "kes": {"endpoints": ["https://kes.matih.io:7373"]}}
     assert_one_problem(config, "exactly one of apiKeySecret", "clientCertSecret")
+
+
+def _kes_endpoint(endpoint: str, *, ca: bool) -> dict[str, Any]:
+    config = prod_with("kms")
+    kes = {key: value for key, value in config["kms"]["kes"].items() if key != "caSecret"}
+    if ca:
+        kes["caSecret"] = {"namespace": "kes", "name": "kes-ca", "key": "ca.crt"}
+    config["kms"] = {**config["kms"], "kes": {**kes, "endpoints": [endpoint]}}
+    return config
+
+
+# No public CA issues a certificate for these (CA/Browser Forum Baseline Requirements 4.2.2: no Internal Names or
+# Reserved IP Addresses), and MinIO trusts only the system roots and the CA it is given (internal/kms/config.go
+# `Connect`, `certs.GetRootCAs(MINIO_KMS_KES_CAPATH or certs/CAs)`): without the CA the servers stop at start.
+PRIVATE_NAMES = [
+    "https://kes.kes.svc.cluster.local:7373",
+    "https://kes.kes.svc:7373",
+    "https://kes.kes.svc.matih.example:7373",  # a custom cluster domain: still a Service name
+    "https://kes:7373",
+    "https://kes.internal:7373",
+    "https://kes.corp.local:7373",
+    "https://10.0.12.7:7373",
+    "https://[fd00::7]:7373",
+]
+
+
+@pytest.mark.parametrize("endpoint", PRIVATE_NAMES)
+def test_kes_at_a_name_no_public_ca_vouches_for_needs_its_ca(endpoint):
+    assert_one_problem(
+        _kes_endpoint(endpoint, ca=False), "matih-minio:kms.kes.caSecret: missing", endpoint, "internal/kms/config.go"
+    )
+    load_settings(_kes_endpoint(endpoint, ca=True), "prod")
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["https://kes.matih.io:7373", "https://kes.eu-west-1.matih.cloud", "https://8.8.8.8:7373"]
+)
+def test_kes_at_a_public_name_may_rely_on_the_system_roots(endpoint):
+    load_settings(_kes_endpoint(endpoint, ca=False), "prod")
+
+
+def test_prod_gives_minio_the_ca_of_its_in_cluster_kes():
+    kes = stack_config("prod")["kms"]["kes"]
+    assert any(".svc" in endpoint for endpoint in kes["endpoints"])
+    assert kes["caSecret"]["key"] == "ca.crt"
 
 
 def test_kes_endpoints_must_be_https():

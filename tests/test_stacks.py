@@ -330,11 +330,24 @@ def test_helm_values_never_carry_a_secret_output(dev_inventory, prod_inventory):
 
 
 def test_kes_api_key_is_read_from_its_secret_and_lands_in_the_server_env(prod_inventory):
-    (source,) = [r for r in prod_inventory.of_type(SECRET) if "readId" in r.options]
-    assert source.options["readId"] == "kes/minio-kes-api-key"
+    reads = sorted(r.options["readId"] for r in prod_inventory.of_type(SECRET) if "readId" in r.options)
+    assert reads == ["kes/kes-ca", "kes/minio-kes-api-key"]
     (server_env,) = [r for r in prod_inventory.of_type(SECRET) if r.name == "minio-server-env"]
     assert server_env.inputs["metadata"] == {"name": "minio-server-env", "namespace": "minio"}
     assert server_env.inputs["stringData"] == SECRET_MASK
+
+
+def test_prod_mounts_the_kes_ca_and_points_minio_at_it(prod_inventory):
+    # MinIO verifies KES with certs.GetRootCAs(MINIO_KMS_KES_CAPATH): a file or a directory of PEM certificates added
+    # to the system roots (internal/kms/config.go Connect; minio/pkg certs/ca-certs.go GetRootCAs; both tags).
+    (copy,) = [r for r in prod_inventory.of_type(SECRET) if r.name == "minio-kes-client"]
+    assert copy.inputs["metadata"] == {"name": "minio-kes-client", "namespace": "minio"}
+    assert set(copy.secretDigests["stringData"]) == {"ca.crt"}  # the certificate only: an API key needs no client pair
+    [release] = prod_inventory.of_type("kubernetes:helm.sh/v3:Release")
+    values = release.inputs["values"]
+    assert {"name": "kes-client", "secret": {"secretName": "minio-kes-client"}} in values["extraVolumes"]
+    [mount] = [m for m in values["extraVolumeMounts"] if m["name"] == "kes-client"]
+    assert values["environment"]["MINIO_KMS_KES_CAPATH"] == f"{mount['mountPath']}/ca.crt"
 
 
 def test_kes_with_a_client_certificate_mounts_a_copy_in_minio_namespace():

@@ -27,6 +27,7 @@ SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repos
 # owner/repo[/path]@vX[.Y[.Z]] or @<commit sha>: a tag or commit, never a branch.
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$")
 INPUT_EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
+MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -72,7 +73,8 @@ def _expanded_jobs(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, An
 def _resolve(value: Any, inputs: dict[str, Any]) -> str:
     if isinstance(value, dict):  # environment: {name, url}
         value = value.get("name", "")
-    return INPUT_EXPRESSION.sub(lambda m: str(inputs[m.group(1)]), str(value or ""))
+    value = MATRIX_EXPRESSION.sub(lambda m: str(inputs[f"matrix.{m.group(1)}"]), str(value or ""))
+    return INPUT_EXPRESSION.sub(lambda m: str(inputs[m.group(1)]), value)
 
 
 def _needs(job: dict[str, Any]) -> list[str]:
@@ -144,12 +146,16 @@ def test_the_plan_diff_of_each_stack_is_a_sticky_comment_of_its_own(pull_request
 def test_the_preview_runs_for_prod_but_never_for_forks(pull_request):
     job = _job_running(pull_request, "pulumi/actions", "preview")
     assert job["if"] == SAME_REPOSITORY
-    assert "prod" in job["concurrency"]["group"]
+    stacks = job["strategy"]["matrix"]["stack"]
+    assert "prod" in stacks and job["strategy"]["fail-fast"] is False
+    # One preview of a stack at a time per PR; the stacks of a PR do not cancel each other.
+    assert "${{ matrix.stack }}" in job["concurrency"]["group"]
     options = _step_using(job, "pulumi/actions")["with"]
-    assert options["stack-name"] == "prod"
+    assert options["stack-name"] == "${{ matrix.stack }}"
     assert options["cloud-url"] == "${{ secrets.PULUMI_BACKEND_URL }}"
     assert (options["comment-on-pr"], options["diff"], options["policyPacks"]) == (True, True, "policies")
-    assert (PROJECT_DIR / options["policyPackConfigs"]).is_file()
+    for stack in stacks:
+        assert (PROJECT_DIR / _resolve(options["policyPackConfigs"], {"matrix.stack": stack})).is_file()
     assert job["env"]["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
 
 
@@ -221,9 +227,16 @@ def _pulumi_runs() -> Iterator[tuple[str, dict[str, Any], dict[str, Any], dict[s
         if set(workflow["on"]) == {"workflow_call"}:
             continue
         for _, _, job, inputs in _expanded_jobs(workflow):
-            for step in _steps(job):
-                if step.get("uses", "").startswith("pulumi/actions@") and "command" in step.get("with", {}):
-                    yield path.name, job, step, inputs
+            # A matrix job runs once per value: each run is one Pulumi run, seen with its matrix values.
+            matrix = (job.get("strategy") or {}).get("matrix") or {}
+            combinations = [
+                {f"matrix.{key}": value for key, value in entry.items()} for entry in matrix.get("include", [])
+            ] + [{f"matrix.{key}": value} for key, values in matrix.items() if key != "include" for value in values]
+            combinations = combinations or [{}]
+            for combination in combinations:
+                for step in _steps(job):
+                    if step.get("uses", "").startswith("pulumi/actions@") and "command" in step.get("with", {}):
+                        yield path.name, job, step, {**inputs, **combination}
 
 
 def _runner_labels(job: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
@@ -241,12 +254,24 @@ def _sdk_version() -> str:
 
 
 def test_pulumi_runs_are_found():
-    assert {(name, step["with"]["command"]) for name, _, step, _ in _pulumi_runs()} == {
+    assert {(name, step["with"]["command"]) for name, _, step, _ in _pulumi_runs()} >= {
         ("pull-request.yml", "preview"),
         ("deploy.yml", "up"),
         ("deploy.yml", "preview"),  # the verification after each up
         ("drift.yml", "preview"),
     }
+
+
+def test_every_stack_but_dev_is_previewed_on_pull_requests_with_its_own_policy_config():
+    # dev is a local kind stack no hosted runner reaches: the kind integration workflow brings it up on PRs.
+    previews = {
+        _resolve(step["with"]["stack-name"], inputs): _resolve(step["with"]["policyPackConfigs"], inputs)
+        for name, _, step, inputs in _pulumi_runs()
+        if name == "pull-request.yml" and step["with"]["command"] == "preview"
+    }
+    assert set(previews) == set(available_stacks()) - {"dev"}
+    for stack, config in previews.items():
+        assert config == f"policies/config.{stack}.json", stack
 
 
 def test_every_pulumi_run_creates_a_missing_stack_with_the_cli_of_the_pinned_sdk():

@@ -146,6 +146,10 @@ class ResourceRecord:
     inputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
     secretDigests: dict[str, Any] = field(default_factory=dict)  # masked values' digests, see _secret_digests
+    # What the engine keeps as the resource's outputs: for a custom resource the state the (mock) provider returned,
+    # for a component what it registered (pulumi v3.259.0 step_executor.go `executeRegisterResourceOutputs`). Stack
+    # policies see these, resource policies the inputs (step_generator.go `AnalyzeResources`, `Properties: v.Outputs`).
+    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -284,6 +288,7 @@ class _RecordingMonitor(mocks.MockMonitor):
     def __init__(self, behaviour: _Mocks):
         super().__init__(behaviour)
         self.records: list[ResourceRecord] = []
+        self._components: dict[str, ResourceRecord] = {}  # by URN, for their RegisterResourceOutputs
         self.stack_outputs: dict[str, Any] = {}
         self.wire_outputs: dict[str, Any] = {}  # unmasked, for the stacks that reference this one
 
@@ -295,8 +300,9 @@ class _RecordingMonitor(mocks.MockMonitor):
         qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
         return super().make_urn("", qualified, name)
 
-    def _record(self, request: Any, urn: str, custom: bool) -> None:
+    def _record(self, request: Any, urn: str, custom: bool, state: Any = None) -> None:
         inputs = json_format.MessageToDict(request.object if hasattr(request, "object") else request.properties)
+        outputs = json_format.MessageToDict(state) if state is not None else {}
         options: dict[str, Any] = {
             "protect": bool(getattr(request, "protect", False)),
             "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
@@ -310,34 +316,39 @@ class _RecordingMonitor(mocks.MockMonitor):
             options["readId"] = request.id
         if getattr(request, "importId", ""):
             options["importId"] = request.importId
-        self.records.append(
-            ResourceRecord(
-                type=request.type,
-                name=request.name,
-                urn=urn,
-                parent=request.parent,
-                custom=custom,
-                inputs=_mask(inputs),
-                options=options,
-                secretDigests=_secret_digests(inputs),
-            )
+        record = ResourceRecord(
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            parent=request.parent,
+            custom=custom,
+            inputs=_mask(inputs),
+            options=options,
+            secretDigests=_secret_digests(inputs),
+            outputs=_mask(outputs),
         )
+        self.records.append(record)
+        if not custom:
+            self._components[urn] = record
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self._record(request, response.urn, bool(request.custom))
+            # A component has no provider state: its outputs are what it registers later.
+            self._record(request, response.urn, bool(request.custom), response.object if request.custom else None)
         return response
 
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
-        self._record(request, response.urn, True)
+        self._record(request, response.urn, True, response.properties)
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
             self.wire_outputs = json_format.MessageToDict(request.outputs)
             self.stack_outputs = _mask(self.wire_outputs)
+        elif request.urn in self._components:
+            self._components[request.urn].outputs = _mask(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
 
 

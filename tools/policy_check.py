@@ -41,7 +41,16 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from policies.matih_policies import POLICIES, STACK
 from tools.cli import reports_errors
-from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, run_stack
+from tools.engine import (
+    PROJECT_DIR,
+    Inventory,
+    ResourceRecord,
+    available_stacks,
+    load_stack_config,
+    project_name,
+    run_stack,
+)
+from tools.stack_reference import platform_of
 
 POLICY_CONFIG_DIR = PROJECT_DIR / "policies"
 ALL_POLICIES = "all"  # the config key that sets every policy's enforcement level, as in Pulumi's config files
@@ -133,7 +142,47 @@ def load_pack_config(stack: str, config_dir: Path = POLICY_CONFIG_DIR) -> PackCo
     if not path.exists():
         # Without a file every production rule would silently be off, so a missing file is an error.
         raise PolicyConfigError(f"no policy config {path}; create it (e.g. from config.dev.json)")
-    return parse_pack_config(read_json(path, PolicyConfigError))
+    config = parse_pack_config(read_json(path, PolicyConfigError))
+    platform = _platform_stack(stack)
+    if platform is not None:
+        problems = shard_rule_problems(config, load_pack_config(platform, config_dir), f"config.{platform}.json")
+        if problems:
+            raise PolicyConfigError(f"{path}: a tenant shard holds its platform's rules:\n  " + "\n  ".join(problems))
+    return config
+
+
+def _platform_stack(stack: str) -> str | None:
+    """The platform stack a shard's stack file names (matih-minio:platformStack); None for a platform stack."""
+    if stack not in available_stacks():
+        return None  # a saved plan of a stack without a file here: nothing to compare with
+    return platform_of(load_stack_config(stack), project_name())
+
+
+def platform_rules(platform: PackConfig) -> dict[str, dict[str, Any]]:
+    """What each shard must set as its platform does: every scalar property (the `production` switches, minimums).
+    A list (acknowledgedPurges) names one stack's own tenants, so it is the shard's own."""
+    return {
+        name: rules
+        for name, properties in platform.properties.items()
+        if (rules := {key: value for key, value in properties.items() if not isinstance(value, list | dict)})
+    }
+
+
+def shard_rule_problems(shard: PackConfig, platform: PackConfig, platform_file: str) -> list[str]:
+    """Each rule or enforcement level of the platform's config that the shard's config does not hold alike."""
+    problems = [
+        f"{name}.{key}: got {shard.properties.get(name, {}).get(key)!r}; must be {value!r} as in {platform_file}"
+        for name, rules in platform_rules(platform).items()
+        for key, value in rules.items()
+        if shard.properties.get(name, {}).get(key) != value
+    ]
+    problems += [
+        f"{name}.enforcementLevel: got {getattr(shard.levels.get(name), 'value', None)!r}; must be {level.value!r} "
+        f"as in {platform_file}"
+        for name, level in platform.levels.items()
+        if shard.levels.get(name) is not level
+    ]
+    return problems
 
 
 @dataclass(frozen=True)
@@ -199,9 +248,13 @@ class _PlanView:
         )
 
     def stack_args(self, config: Mapping[str, Any]) -> StackValidationArgs:
+        # A stack policy sees each resource's outputs, not its inputs (pulumi v3.259.0
+        # pkg/resource/deploy/step_generator.go `AnalyzeResources`, `Properties: v.Outputs`); a component's outputs
+        # are what it registered (step_executor.go `executeRegisterResourceOutputs`), for a custom resource what the
+        # provider returned, as far as the mock engine knows it (tools/engine.py `ResourceRecord.outputs`).
         stack = self.stack_resource()
         resources = [stack] + [
-            PolicyResource(r.type, engine_props(r.inputs), r.urn, r.name, _options(r), self.provider(r), None, [], {})
+            PolicyResource(r.type, engine_props(r.outputs), r.urn, r.name, _options(r), self.provider(r), None, [], {})
             for r in self.inventory.resources
         ]
         by_urn = {resource.urn: resource for resource in resources}

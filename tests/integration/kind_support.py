@@ -1,8 +1,8 @@
 """What the kind integration tests share: the README's dev path, run for real, and the services' view of MinIO.
 
     kind create cluster --config kind/cluster.yaml   # the workflow (helm/kind-action) or you
-    export PULUMI_BACKEND_URL=file://<dir> PULUMI_CONFIG_PASSPHRASE=<passphrase>
-    make up STACK=dev
+    export PULUMI_CONFIG_PASSPHRASE=<passphrase>
+    make up STACK=dev                                # state in the project's .pulumi-state, which make creates
     # S3 at the stack's minioEndpoint (localhost:30900: kind maps MinIO's NodePort there), with the credentials
     # from a tenant's Kubernetes Secret
     pulumi destroy --stack dev
@@ -10,7 +10,8 @@
 No port-forward, no namespace created by hand (the dev stack creates the services' namespaces itself), nothing run
 on the node. The project is copied to a temp dir because `pulumi stack init` writes the passphrase's salt into
 Pulumi.dev.yaml, and because a day-2 change edits the copy's stack file, never the repository's; the state lives in
-a temp dir. PULUMI_SKIP_CONFIRMATIONS stands in for the "yes" a person types at `pulumi up`/`destroy`'s prompt
+the project's default `.pulumi-state` (in the copy, so a fresh one), as a user's does: no backend URL, no directory made
+by the test. PULUMI_SKIP_CONFIRMATIONS stands in for the "yes" a person types at `pulumi up`/`destroy`'s prompt
 (there is no terminal here).
 
 Needs the Pulumi CLI, kubectl, make and the kind cluster (context kind-matih). A missing prerequisite skips the
@@ -70,6 +71,7 @@ def _cluster_reachable() -> bool:
 def require_prerequisites() -> None:
     require(shutil.which("pulumi") is not None, "the Pulumi CLI is not installed: https://www.pulumi.com/docs/install/")
     require(all(shutil.which(tool) for tool in ("kubectl", "make")), "kubectl and make are needed")
+    require(shutil.which("aws") is not None, "the AWS CLI (the README's verification step) is not installed")
     require(
         _cluster_reachable(),
         f"no cluster behind context {KUBE_CONTEXT!r} (kind create cluster --config kind/cluster.yaml)",
@@ -188,6 +190,11 @@ class DevStack:
     def destroy(self) -> None:
         self.pulumi("destroy", "--yes")
 
+    def run_readme_verification(self) -> str:
+        """The README's verification commands, as a user pastes them into bash in the project directory."""
+        script = "set -euo pipefail\n" + readme_verification_script()
+        return _run(["bash", "-c", script], self.project, self.env, timeout=300)
+
     def last_update_changes(self) -> dict[str, int]:
         """Resource operations of the latest update by kind ("create", "import", ...); the diy backend lists the
         newest first (pulumi v3.259.0 pkg/backend/diy/state.go getHistory; we pin 3.272)."""
@@ -221,19 +228,42 @@ class DevStack:
         return s3_client(region, secret["rootUser"], secret["rootPassword"])
 
 
+DEV_SECTION = "### dev on kind, from zero"
+
+
+def readme_dev_commands(readme: Path = PROJECT_DIR / "README.md") -> list[str]:
+    """The command lines of the README's dev path (its first bash block), comments dropped."""
+    section = readme.read_text().split(DEV_SECTION, 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    return [line.split("  #", 1)[0].rstrip() for line in lines]
+
+
+def readme_verification_script(readme: Path = PROJECT_DIR / "README.md") -> str:
+    """The README's verification step: every command between `make up STACK=dev` and `pulumi destroy`."""
+    commands = readme_dev_commands(readme)
+    start = commands.index(f"make up STACK={STACK}") + 1
+    end = next(i for i, command in enumerate(commands) if command.startswith("pulumi destroy"))
+    return "\n".join(commands[start:end])
+
+
+# What the README's dev path has a user set, and the one stand-in for a person at the prompt.
+README_VARIABLES = {"PULUMI_CONFIG_PASSPHRASE"}
+PROMPT_STAND_IN = {"PULUMI_SKIP_CONFIRMATIONS": "true"}
+
+
+def readme_environment(inherited: dict[str, str]) -> dict[str, str]:
+    """The environment of the README's dev path: the caller's, without a backend URL of its own (the Makefile's
+    default, the project's .pulumi-state, is the README's), plus what the README has a user export."""
+    env = {key: value for key, value in inherited.items() if key != "PULUMI_BACKEND_URL"}
+    return {**env, "PULUMI_CONFIG_PASSPHRASE": uuid.uuid4().hex, **PROMPT_STAND_IN}
+
+
 @contextlib.contextmanager
 def deployed_dev_stack(root: Path) -> Iterator[DevStack]:
     """The dev stack after `make up STACK=dev`, destroyed on exit; `root` is an empty temp dir."""
     require_prerequisites()
-    (root / "state").mkdir()
-    env = {
-        **os.environ,
-        "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
-        "PULUMI_CONFIG_PASSPHRASE": uuid.uuid4().hex,
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PULUMI_SKIP_CONFIRMATIONS": "true",
-    }
-    stack = DevStack(_project_copy(root / "project"), env)
+    stack = DevStack(_project_copy(root / "project"), readme_environment(dict(os.environ)))
     try:
         stack.up()
         yield stack

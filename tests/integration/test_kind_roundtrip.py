@@ -34,6 +34,11 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
 # --- What the real MinIO enforces ------------------------------------------------------------------------------------
 
 
+def test_the_readmes_verification_step_works_as_written(deployed):
+    # Its last command prints the object it wrote: this README, read back through MinIO.
+    assert "# matih-minio: MinIO object storage" in deployed.run_readme_verification()
+
+
 def test_a_writer_writes_and_reads_its_tenants_prefix(deployed):
     writer = deployed.access(TENANT, "pipeline-service")
     bucket, key = writer.location("pipeline-outputs", "roundtrip/own.txt")
