@@ -36,6 +36,13 @@ def _panel(
     }
 
 
+def per_second(counter: str, sel: str) -> str:
+    """A cluster-wide S3 request rate. Every scraped pod's /minio/v2/metrics/cluster carries every server's counters,
+    labelled `server` (cmd/metrics-v2.go minioClusterCollector.Collect, cmd/peer-rest-server.go GetPeerMetrics), so
+    a plain sum counts each server once per pod: keep one copy per server and API, then add them up."""
+    return f"sum (max by (server, api) (rate({counter}{{{sel}}}[5m])))"
+
+
 def dashboard(scope: AlertScope, figures: ErasureFigures) -> dict[str, object]:
     t = set_thresholds(figures)
     sel = scope.selector
@@ -99,9 +106,9 @@ def dashboard(scope: AlertScope, figures: ErasureFigures) -> dict[str, object]:
             "S3 request errors per second",
             "timeseries",
             [
-                (f"sum (rate(minio_s3_requests_5xx_errors_total{{{sel}}}[5m]))", "5xx"),
-                (f"sum (rate(minio_s3_requests_4xx_errors_total{{{sel}}}[5m]))", "4xx"),
-                (f"sum (rate(minio_s3_requests_total{{{sel}}}[5m]))", "all requests"),
+                (per_second("minio_s3_requests_5xx_errors_total", sel), "5xx"),
+                (per_second("minio_s3_requests_4xx_errors_total", sel), "4xx"),
+                (per_second("minio_s3_requests_total", sel), "all requests"),
             ],
             12,
             8,

@@ -18,7 +18,7 @@ from components.alerts import alert_scope, alerts, rule_groups
 from components.chart_values import CHART_APP_LABEL
 from components.dashboard import DATA_KEY, SIDECAR_LABEL, SIDECAR_LABEL_VALUE, dashboard_json
 from components.iam import policy_json
-from components.settings import Settings
+from components.settings import Settings, in_cluster_endpoint
 
 METRICS_USER = "matih-metrics"
 METRICS_POLICY = "matih-metrics-prometheus"
@@ -57,7 +57,9 @@ def service_monitor_spec(settings: Settings) -> dict[str, Any]:
     if tls:
         endpoint["tlsConfig"] = {
             "ca": {"secret": {"name": settings.tls.cert_secret or "", "key": "tls.crt"}},
-            "serverName": settings.release_name,
+            # Prometheus dials pod IPs, so name the host workloads verify (settings.in_cluster_endpoint), which the
+            # certificate must carry already; the bare release name the chart's Probe uses need not be in it.
+            "serverName": in_cluster_endpoint(settings.release_name, settings.namespace).rpartition(":")[0],
         }
     return {
         # The chart's S3 Service carries these labels (templates/service.yaml), its console Service not `monitoring`.

@@ -127,3 +127,21 @@ def test_prod_declares_the_rules_and_dashboard_with_the_stacks_labels(prod_inven
     summary = prod_inventory.outputs["monitoring"]
     assert {a["alert"]: a["threshold"] for a in summary["alerts"]}["MinioErasureSetParityExhausted"] == "online == 12"
     assert summary["tokenSecret"] == "minio-prometheus"
+
+
+def test_a_tls_scrape_verifies_the_name_workloads_already_verify():
+    # Prometheus scrapes pod IPs, so tlsConfig.serverName is the name the certificate is checked against. Workloads
+    # reach MinIO as <release>.<namespace>.svc.cluster.local (their s3 endpoint), so a working certificate carries
+    # that name; the bare release name (the chart's Probe uses it) need not be in it.
+    from components.monitoring_objects import service_monitor_spec
+
+    settings = load_settings(
+        with_changes("prod", tls={"enabled": True, "certSecret": "minio-tls"}, api={"exposure": "inCluster"}), "prod"
+    )
+    assert settings.s3_endpoint_url == "https://minio.minio.svc.cluster.local:9000"
+    (endpoint,) = service_monitor_spec(settings)["endpoints"]
+    assert (endpoint["port"], endpoint["scheme"]) == ("https", "https")
+    assert endpoint["tlsConfig"] == {
+        "ca": {"secret": {"name": "minio-tls", "key": "tls.crt"}},
+        "serverName": "minio.minio.svc.cluster.local",
+    }
