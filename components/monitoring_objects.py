@@ -17,7 +17,7 @@ from typing import Any
 from components.alerts import alert_scope, alerts, rule_groups
 from components.chart_values import CHART_APP_LABEL
 from components.dashboard import DATA_KEY, SIDECAR_LABEL, SIDECAR_LABEL_VALUE, dashboard_json
-from components.iam import policy_json
+from components.iam import own_account_admin_deny, policy_json
 from components.settings import Settings, in_cluster_endpoint
 
 METRICS_USER = "matih-metrics"
@@ -37,8 +37,10 @@ def metrics_policy() -> str:
     """Only `admin:Prometheus` (cmd/metrics.go AuthMiddleware asks for policy.PrometheusAdminAction). An admin
     statement takes no Resource (minio/pkg v3 policy ParseConfig refuses one). A plain user, not a service account
     of root: metricsRequestAuthenticate treats a root service account without a session policy as the owner, who
-    is allowed everything."""
-    return policy_json({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["admin:Prometheus"]}]})
+    is allowed everything. Like every parent it denies the own-account admin operations: MinIO lets a user create
+    access keys for itself unless a Deny says otherwise (cmd/admin-handlers-users.go `AddServiceAccount`, DenyOnly)."""
+    allow = {"Effect": "Allow", "Action": ["admin:Prometheus"]}
+    return policy_json({"Version": "2012-10-17", "Statement": [allow, own_account_admin_deny()]})
 
 
 def object_labels(settings: Settings) -> dict[str, str]:

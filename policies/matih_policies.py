@@ -408,13 +408,14 @@ PROMETHEUS_ACTION = "admin:prometheus"  # minio/pkg policy/admin-action.go Prome
 
 
 def is_metrics_only(statements: list[Mapping[str, Any]]) -> bool:
-    """The metrics identity's policy (components/monitoring_objects.py): every statement allows exactly
-    admin:Prometheus, which reads metrics and nothing of any tenant."""
-    return bool(statements) and all(
+    """The metrics identity's policy (components/monitoring_objects.py): every Allow statement allows exactly
+    admin:Prometheus, which reads metrics and nothing of any tenant; Deny statements only narrow it."""
+    allows = [statement for statement in statements if statement.get("Effect") != "Deny"]
+    return bool(allows) and all(
         statement.get("Effect") == "Allow"
         and statement_actions(statement) == [PROMETHEUS_ACTION]
         and set(statement) <= {"Sid", "Effect", "Action"}
-        for statement in statements
+        for statement in allows
     )
 
 

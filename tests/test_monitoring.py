@@ -94,7 +94,22 @@ def test_the_metrics_user_may_only_scrape(prod_inventory: Inventory):
     ]
     assert json.loads(policy.inputs["policy"]) == {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["admin:Prometheus"]}],
+        "Statement": [
+            {"Effect": "Allow", "Action": ["admin:Prometheus"]},
+            # Like every parent: without a Deny, MinIO lets the user create access keys for itself.
+            {
+                "Sid": "DenyOwnAccountAdmin",
+                "Effect": "Deny",
+                "Action": [
+                    "admin:CreateServiceAccount",
+                    "admin:CreateUser",
+                    "admin:GetUser",
+                    "admin:ListServiceAccounts",
+                    "admin:RemoveServiceAccount",
+                    "admin:UpdateServiceAccount",
+                ],
+            },
+        ],
     }
     (user,) = [u for u in prod_inventory.of_type("minio:index/iamUser:IamUser") if u.name == "monitoring-metrics-user"]
     assert user.inputs["name"] == "matih-metrics"

@@ -34,7 +34,8 @@ def test_prod_passes_and_dev_is_only_advised(prod):
 def test_prod_without_the_quorum_alert_fails(prod):
     broken = copy.deepcopy(prod)
     (rule,) = broken.of_type(RULE)
-    for group in rule.inputs["spec"]["groups"]:
+    # Stack policies see outputs (the engine's AnalyzeResources), resource policies inputs: break both alike.
+    for group in [g for props in (rule.inputs, rule.outputs) for g in props["spec"]["groups"]]:
         group["rules"] = [r for r in group["rules"] if r["alert"] != "MinioErasureSetQuorumLost"]
     assert alerts_declared(broken) == [
         (
@@ -48,7 +49,8 @@ def test_prod_without_the_quorum_alert_fails(prod):
 def test_prod_scraping_without_a_token_fails(prod):
     broken = copy.deepcopy(prod)
     (monitor,) = broken.of_type(MONITOR)
-    del monitor.inputs["spec"]["endpoints"][0]["authorization"]
+    for props in (monitor.inputs, monitor.outputs):
+        del props["spec"]["endpoints"][0]["authorization"]
     assert alerts_declared(broken) == [
         (True, "ServiceMonitor endpoint '/minio/v2/metrics/cluster' scrapes without a bearer token")
     ]
@@ -57,7 +59,8 @@ def test_prod_scraping_without_a_token_fails(prod):
 def test_prod_token_secret_must_be_declared(prod):
     broken = copy.deepcopy(prod)
     (monitor,) = broken.of_type(MONITOR)
-    monitor.inputs["spec"]["endpoints"][0]["authorization"]["credentials"]["name"] = "elsewhere"
+    for props in (monitor.inputs, monitor.outputs):
+        props["spec"]["endpoints"][0]["authorization"]["credentials"]["name"] = "elsewhere"
     assert alerts_declared(broken) == [
         (True, "ServiceMonitor's token Secret minio/elsewhere is not declared by this stack")
     ]
