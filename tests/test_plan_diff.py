@@ -214,6 +214,91 @@ def test_changes_minio_cannot_apply_to_prod_are_refused_with_a_procedure(prod_in
     assert markdown.index("### Risks") < markdown.index("### Details")
 
 
+def _bucket_options(**changes: dict[str, Any]) -> dict[str, Any]:
+    return {"buckets": {**_prod("buckets"), **changes}}
+
+
+def _initech_quota(quota: str) -> list[Any]:
+    return [{**t, "quota": quota} if isinstance(t, dict) and t["id"] == "initech" else t for t in _prod("tenants")]
+
+
+# Settings whose change a reviewer must be told about: (overrides, expected (rule, subject) pairs, words the line has).
+SETTING_RISKS_PROD = {
+    "root credential rotation": (
+        {"rootCredentialsRotation": 1},
+        {("root-rotation", "minio-release")},
+        "short outage",
+    ),
+    "shorter expiryDays": (
+        _bucket_options(exports={"expiryDays": 30}),
+        {("retention-shortened", "exports"), ("retention-shortened", "exports-initech")},
+        "90 -> 30 days (`buckets.exports.expiryDays`)",
+    ),
+    "new expiryDays": (
+        _bucket_options(**{"mlflow-artifacts": {"expiryDays": 365}}),
+        {("retention-shortened", "mlflow-artifacts"), ("retention-shortened", "mlflow-artifacts-initech")},
+        "365 days (kept until now)",
+    ),
+    "shorter temporaryObjects.expiryDays": (
+        {"temporaryObjects": {"expiryDays": 3}},
+        {("retention-shortened", b) for name in BUCKET_NAMES if name != "lakehouse" for b in (name, f"{name}-initech")},
+        "7 -> 3 days (`temporaryObjects.expiryDays`)",
+    ),
+    "shorter noncurrent-version expiry": (
+        _bucket_options(backups={"versioning": True, "objectLocking": True, "noncurrentVersionExpiryDays": 7}),
+        {("retention-shortened", "backups"), ("retention-shortened", "backups-initech")},
+        "35 -> 7 days (`buckets.backups.noncurrentVersionExpiryDays`)",
+    ),
+    "versioning off": (
+        _bucket_options(lakehouse={}),
+        # initech's copy is protected like its bucket: that part is refused (protected-delete), not suspended.
+        {("versioning-suspended", "lakehouse")},
+        "`buckets.lakehouse.versioning`",
+    ),
+    "KES default key renamed": (
+        {"kms": {**_prod("kms"), "keyName": "matih-platform-2"}},
+        {("kms-changed", "kms")},
+        "`MINIO_KMS_KES_KEY_NAME` `matih-platform` -> `matih-platform-2`",
+    ),
+    "lower quota": (
+        {"tenants": _initech_quota("1Ti")},
+        {("quota-lowered", f"{name}-initech") for name in BUCKET_NAMES},
+        "2 TiB -> 1 TiB",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", SETTING_RISKS_PROD)
+def test_settings_that_delete_data_sooner_or_interrupt_service_are_named_risks_in_prod(prod_inventory, change):
+    overrides, expected, words = SETTING_RISKS_PROD[change]
+    diff = diff_inventories(prod_inventory, run_stack("prod", overrides))
+    rules = {rule for rule, _ in expected}
+
+    assert {(r.rule, r.subject) for r in diff.risks if r.rule in rules} == expected
+    assert {r.rule for r in diff.refused} <= {"protected-delete"}
+    markdown = render_diff(diff, CONTEXT)
+    assert "None found" not in markdown and words in markdown
+
+
+def test_unprotecting_prod_and_force_destroying_its_buckets_is_a_warning_per_bucket(prod_inventory):
+    diff = diff_inventories(prod_inventory, run_stack("prod", {"protect": False, "forceDestroyBuckets": True}))
+    platform_buckets = {r.inputs["bucket"] for r in prod_inventory.of_type("minio:index/s3Bucket:S3Bucket")}
+
+    assert {r.subject for r in diff.risks if r.rule == "force-destroy"} == set(BUCKET_NAMES)
+    lifted = {r.subject for r in diff.risks if r.rule == "protection-lifted"}
+    assert "minio-namespace" in lifted and set(BUCKET_NAMES) <= lifted
+    assert platform_buckets >= set(BUCKET_NAMES)
+
+
+def test_a_dev_root_rotation_restarts_the_single_server_and_dropping_namespaces_deletes_them(dev_inventory):
+    [rotation] = diff_inventories(dev_inventory, run_stack("dev", {"rootCredentialsRotation": 1})).risks
+    assert rotation.rule == "root-rotation" and "single server restarts" in rotation.what
+
+    diff = diff_inventories(dev_inventory, run_stack("dev", {"createServiceNamespaces": False}))
+    namespaces = set(load_stack_config("dev")["matih-minio:services"].values())
+    assert {r.subject for r in diff.risks if r.rule == "namespace-deleted"} == namespaces
+
+
 def test_removing_a_quota_from_prod_is_applied_in_place_with_a_notice(prod_inventory):
     head = run_stack("prod", {"tenants": _initech_without_quota()})
     report = render_report(CONTEXT, prod_inventory, head)
