@@ -147,7 +147,8 @@ def _tenant_ids(stack: str) -> list[str]:
     return [t if isinstance(t, str) else t["id"] for t in load_stack_config(stack)["matih-minio:tenants"]]
 
 
-def test_a_trino_catalog_change_shows_each_tenants_catalog_file_changed_never_its_value(prod_inventory):
+def test_a_trino_catalog_change_shows_each_tenants_catalog_uri_in_clear_and_never_a_key(prod_inventory):
+    old_uri = _prod("trino")["catalogUri"]
     catalog_uri = "http://iceberg-rest.lakehouse.svc.cluster.local:8181"
     head = run_stack("prod", {"trino": {**_prod("trino"), "catalogUri": catalog_uri}})
     diff = diff_inventories(prod_inventory, head)
@@ -158,12 +159,14 @@ def test_a_trino_catalog_change_shows_each_tenants_catalog_file_changed_never_it
     for change in diff.changed:
         tenant = change.name.removesuffix("-trino-credentials")
         assert (change.inputs, change.options) == ((), ())
-        assert change.secrets == (SecretChange(f'stringData["{tenant.replace("-", "_")}.properties"]', "changed"),)
+        path = f'stringData["{tenant.replace("-", "_")}.properties"] iceberg.rest-catalog.uri'
+        assert change.secrets == (SecretChange(path, "changed", old_uri, catalog_uri, masked=False),)
         assert not change.replaced  # the Kubernetes provider updates Secret data in place (enableSecretMutable)
     markdown = render_diff(diff, CONTEXT)
     assert f"**0 to add, 0 to remove, {len(tenants)} to change, 0 to replace**" in markdown
-    assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in markdown
-    assert catalog_uri not in markdown and "mock-" not in markdown
+    row = f'| `stringData["acme_corp.properties"] iceberg.rest-catalog.uri` | `{old_uri}` | `{catalog_uri}` |'
+    assert row in markdown
+    assert "mock-" not in markdown and "aws-secret-key" not in markdown
     assert "Secrets re-created" not in markdown
 
 
@@ -533,8 +536,10 @@ def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     # The release and the Trino catalogs change (both sides' children digest masked values with one key); the
     # readiness gate (a Job named after the release inputs) is re-created.
     assert f"**0 to add, 0 to remove, {len(_tenant_ids('prod')) + 1} to change, 1 to replace**" in result.stdout
-    assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in result.stdout
-    assert "catalog.example" not in result.stdout
+    # A catalog URI is no secret: both sides' children show it in clear (components/catalog.py `shown_value`).
+    uri = '| `stringData["acme_corp.properties"] iceberg.rest-catalog.uri` | `http://iceberg-rest.matih-data.svc'
+    assert uri in result.stdout and "`http://catalog.example:8181` |" in result.stdout
+    assert "mock-" not in result.stdout
     assert "| `values.environment.MINIO_STORAGE_CLASS_STANDARD` | `EC:4` | `EC:3` |" in result.stdout
     assert "### Erasure coding and capacity" in result.stdout
 

@@ -31,6 +31,7 @@ from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _spec
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from components.catalog import shown_value
 from tools.fidelity import (
     StackFileError,
     Violation,
@@ -132,6 +133,25 @@ def _secret_digests(value: Any, path: str = "") -> dict[str, Any]:
     return found
 
 
+SECRET_TYPE = "kubernetes:core/v1:Secret"
+
+
+def _clear_values(type_token: str, inputs: Any) -> dict[str, dict[str, str]]:
+    """Input path of a Secret's masked data -> the values of its keys that are not secret, as the catalog decides
+    (components/catalog.py `shown_value`), so that the plan diff can show a changed bucket or endpoint in clear."""
+    if type_token != SECRET_TYPE or not isinstance(inputs, dict):
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for path in ("stringData", "data"):
+        value = inputs.get(path)
+        if isinstance(value, dict) and value.get(_special_sig_key) == _special_secret_sig:
+            plain = value.get("value")
+            if isinstance(plain, dict) and path == "stringData":  # `data` is base64: nothing to show
+                shown = {str(k): shown_value(str(k), v) for k, v in plain.items() if isinstance(v, str)}
+                found[path] = {k: v for k, v in sorted(shown.items()) if v is not None}
+    return found
+
+
 def _secret(value: Any) -> dict[str, Any]:
     return {_special_sig_key: _special_secret_sig, "value": value}
 
@@ -146,6 +166,7 @@ class ResourceRecord:
     inputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
     secretDigests: dict[str, Any] = field(default_factory=dict)  # masked values' digests, see _secret_digests
+    clearValues: dict[str, dict[str, str]] = field(default_factory=dict)  # a Secret's non-secret keys, _clear_values
 
 
 @dataclass
@@ -320,6 +341,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 inputs=_mask(inputs),
                 options=options,
                 secretDigests=_secret_digests(inputs),
+                clearValues=_clear_values(request.type, inputs),
             )
         )
 
