@@ -907,7 +907,7 @@ def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
         if problem:
             if isinstance(tenant_id, (int, float)) and not isinstance(tenant_id, bool):
                 # YAML 1.2 reads 2024, 0123 or 1e3 as numbers (the CLI's gopkg.in/yaml.v3 does): say so.
-                problem += "; the stack file's YAML read it as a number: quote the id as written (id: \"...\")"
+                problem += '; the stack file\'s YAML read it as a number: quote the id as written (id: "...")'
             entry.problem("id", tenant_id, problem)
             continue
         assert isinstance(tenant_id, str)

@@ -56,8 +56,9 @@ def project_name(project_dir: Path = PROJECT_DIR) -> str:
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     """The `config:` block of Pulumi.<stack>.yaml as the CLI reads it: YAML values, keys `<namespace>:<name>`."""
     path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise StackFileError([f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}"])
+    if not stack or not path.exists():
+        missing = "no stack given (an empty STACK=)" if not stack else f"no stack file {path.name}"
+        raise StackFileError([f"{missing}; stacks here: {', '.join(available_stacks(project_dir))}"])
     document = load_cli_yaml(path) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config or {}, dict):

@@ -802,6 +802,9 @@ def run_side(stack: str, project_dir: Path, digest_key: str) -> Side:
 
 
 def plan_diff(base_ref: str, stack: str, project_dir: Path = PROJECT_DIR) -> Report:
+    if not stack:
+        stacks = ", ".join(available_stacks(project_dir))
+        raise PlanDiffError(f"no stack given (an empty STACK=); stacks here: {stacks}")
     if not (project_dir / f"Pulumi.{stack}.yaml").exists():
         raise PlanDiffError(f"no stack {stack!r} here; stacks: {', '.join(available_stacks(project_dir))}")
     with tempfile.TemporaryDirectory(prefix="plan-diff-base-") as scratch:
