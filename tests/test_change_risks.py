@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -437,3 +438,50 @@ def test_a_lower_or_new_quota_is_a_notice_and_a_higher_one_is_none():
     assert (lower.rule, lower.severity) == ("quota-lowered", "notice") and "2 TiB -> 1 TiB" in lower.what
     assert [r.rule for r in _risks([_bucket()], [_bucket(quota=2**40)])] == ["quota-lowered"]
     assert _risks([_bucket(quota=2**40)], [_bucket(quota=2 * 2**40)]) == ()
+
+
+# --- Advice in the user's words -------------------------------------------------------------------------------------
+
+CHART_ONLY_WORDS = ("replicas", "drivesPerNode", "existingSecret", "values.", "persistence.")
+
+
+def _refusals() -> list[Risk]:
+    expandable = _storage_class(allowVolumeExpansion=True)
+    release = Rec(
+        RELEASE, "minio-release", {"name": "minio", "namespace": "minio", "values": _release().inputs["values"]}
+    )
+    cases = [
+        ([_release()], [_release(replicas=8)]),
+        ([_release()], [_release(drivesPerNode=2)]),
+        ([_release(mode="standalone")], [_release()]),
+        ([_release(pools=2)], [_release()]),
+        ([_release(environment={"MINIO_ERASURE_SET_DRIVE_COUNT": "16"})], [_release()]),
+        ([_release(), expandable], [_release(persistence={"size": "2Ti", "storageClass": "fast"}), expandable]),
+        ([_bucket("exports-acme", objectLocking=True)], [_bucket("exports-acme")]),
+        ([release], [replace(release, inputs={**release.inputs, "namespace": "storage"})]),
+    ]
+    return [risk for before, after in cases for risk in _risks(before, after) if risk.refused]
+
+
+def test_every_refusal_says_what_to_do_in_the_stack_files_keys():
+    from components.settings import TOP_LEVEL_KEYS
+
+    refusals = _refusals()
+    assert len(refusals) == 8
+    for risk in refusals:
+        assert not any(word in risk.instead for word in CHART_ONLY_WORDS), risk.instead
+        for key in re.findall(r"`([a-zA-Z]+(?:\.[a-zA-Z-]+)*)`", risk.instead):
+            if key[0].islower() and not key.startswith(("mc", "kubectl")):
+                assert key.split(".")[0] in TOP_LEVEL_KEYS, (key, risk.instead)
+    instead = " ".join(r.instead for r in refusals)
+    for key in (
+        "topology.serversPerPool",
+        "topology.drivesPerServer",
+        "topology.pools",
+        "topology.mode",
+        "buckets.exports.objectLocking",
+        "releaseName",
+        "storage.sizePerDrive",
+        "erasure.setDriveCount",
+    ):
+        assert f"`{key}`" in instead, key

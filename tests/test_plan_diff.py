@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.catalog import BUCKETS
+from components.catalog import BUCKETS, SERVICE_IDS
 from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, load_stack_config, run_stack
 from tools.plan_diff import (
     ABSENT,
@@ -444,6 +444,20 @@ def test_service_account_policy_changes_are_summarised_per_tenant_and_service():
     [policy] = diff.tenants.policies
     assert (policy.tenant, policy.service) == ("acme", "spark")
     assert policy.summary == "+ statement `Read`; ~ `Write` Resource -`arn:aws:s3:::lakehouse/acme/*`"
+
+
+def test_the_access_policy_table_names_the_tenant_and_the_service_of_a_rotated_key(prod_inventory):
+    head = run_stack("prod", {"accessKeys": {"rotation": 1, "retirePrevious": False}})
+    diff = diff_inventories(prod_inventory, head)
+
+    services = {service for service in SERVICE_IDS}
+    assert diff.tenants.policies
+    for policy in diff.tenants.policies:
+        assert policy.tenant in _tenant_ids("prod")
+        assert policy.service.removesuffix(" (key generation 2)") in services, policy.service
+    markdown = render_diff(diff, CONTEXT)
+    assert "| `acme-corp` | `backup-jobs (key generation 2)` |" in markdown
+    assert "access-key" not in markdown.split("#### Access policies")[1].split("####")[0]
 
 
 def test_tenant_output_changes_are_listed_per_tenant():

@@ -301,11 +301,16 @@ def _release_risks(before: Record, after: Record, base: Snapshot, head: Snapshot
                 name,
                 f"mode `{old.get('mode')}` -> `{new.get('mode')}`: a server with a different data layout starts on "
                 "the old drives; MinIO cannot convert between standalone and distributed",
-                mirror,
+                "keep `topology.mode`; " + mirror,
             )
         )
     elif new.get("mode") == "distributed":
-        for key, what in (("replicas", "servers per pool"), ("drivesPerNode", "drives per server")):
+        # The chart's value -> what it means and the stack-file key that sets it (components/chart_values.py).
+        layout = (
+            ("replicas", "servers per pool", "topology.serversPerPool"),
+            ("drivesPerNode", "drives per server", "topology.drivesPerServer"),
+        )
+        for key, what, setting in layout:
             if old.get(key) != new.get(key):
                 risks.append(
                     Risk(
@@ -314,7 +319,7 @@ def _release_risks(before: Record, after: Record, base: Snapshot, head: Snapshot
                         name,
                         f"{what} {old.get(key)} -> {new.get(key)}: MinIO cannot change the servers or drives of an "
                         "existing pool (its erasure sets are fixed when the pool is formatted)",
-                        f"keep `{key}` as it is and grow by adding a pool of the same shape (`topology.pools`), or "
+                        f"keep `{setting}` as it is and grow by adding a pool of the same shape (`topology.pools`), or "
                         + mirror,
                     )
                 )
@@ -480,7 +485,8 @@ def _bucket_risks(before: Record, after: Record) -> list[Risk]:
                 f"`{name}` object locking {bool(old.get('objectLocking'))} -> {bool(new.get('objectLocking'))}: "
                 "the provider's update applies only acl and quota, so it reports success and changes nothing "
                 "(object locking is set when a bucket is created)",
-                "create a new bucket with the object-locking setting you want, `mc mirror --preserve` the objects "
+                f"keep `buckets.{catalog_bucket_of(name)}.objectLocking`; create a new bucket with the object-locking "
+                "setting you want, `mc mirror --preserve` the objects "
                 "into it, switch the consumers, then retire the old bucket",
             )
         )
@@ -504,7 +510,7 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
             "refused",
             after.name,
             f"{fields} changed: a new, empty MinIO is installed and the old release uninstalled (its claims stay)",
-            "keep the release's name and namespace; to move, deploy a second release and `mc mirror` the buckets",
+            "keep `releaseName` and `namespace`; to move, deploy a second release and `mc mirror` the buckets",
         )
     if after.type == NAMESPACE_TYPE:
         return Risk(

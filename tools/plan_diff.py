@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from components.catalog import SERVICE_IDS
 from components.quantity import format_bytes
 from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess, tenant_of, urn_name
 from tools.cli import USAGE_ERROR, reports_errors
@@ -315,13 +316,23 @@ def _policy_documents(inventory: Inventory) -> dict[str, dict[str, Any]]:
     return documents
 
 
+_KEY_GENERATION = re.compile(r"-g([0-9]+)$")  # components/rotation.py access_key_resource_name
+
+
 def _policy_owner(record: ResourceRecord) -> tuple[str, str]:
-    """(tenant, service) of a service's access-key policy or of its all-tenants parent policy."""
+    """(tenant, service) of a service's access-key policy or of its all-tenants parent policy, in the stack file's
+    words: the catalog's service id (a rotated key says its generation), never the resource name."""
     tenant = tenant_of(record) or ALL_TENANTS
-    service = record.name.removeprefix(f"{tenant}-")
+    rest = record.name.removeprefix(f"{tenant}-")
+    generation = _KEY_GENERATION.search(rest)
+    base = rest[: generation.start()] if generation else rest
     for suffix in POLICY_NAME_SUFFIXES:
-        service = service.removesuffix(suffix)
-    return tenant, service
+        base = base.removesuffix(suffix)
+    service = base if base in SERVICE_IDS else rest  # anything else keeps its name rather than guess
+    return (
+        tenant,
+        f"{service} (key generation {generation.group(1)})" if generation and base in SERVICE_IDS else service,
+    )
 
 
 def _statements(document: Mapping[str, Any]) -> dict[str, Any]:
