@@ -543,6 +543,28 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def test_the_base_side_runs_its_own_components_not_this_trees(tmp_path):
+    # The child imports tools.plan_diff, which imports this tree's components; the base program must not use them.
+    base = tmp_path / "base"
+    shutil.copytree(PROJECT_DIR, base, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "tests", "__pycache__"))
+    lifecycle = base / "components" / "lifecycle.py"
+    lifecycle.write_text(
+        lifecycle.read_text().replace('TEMPORARY_TAG_VALUE = "temporary"', 'TEMPORARY_TAG_VALUE = "tmp"')
+    )
+    output = tmp_path / "inventory.json"
+    child = "import sys; from tools.plan_diff import write_inventory; sys.exit(write_inventory())"
+    command = [sys.executable, "-c", child, "dev", str(base), str(output)]
+    subprocess.run(command, cwd=PROJECT_DIR, check=True, capture_output=True, timeout=300)
+    inventory = Inventory.from_json(json.loads(output.read_text()))
+    tags = {
+        rule["tags"]["matih-lifecycle"]
+        for r in inventory.of_type("minio:index/ilmPolicy:IlmPolicy")
+        for rule in r.inputs["rules"]
+        if "tags" in rule
+    }
+    assert tags == {"tmp"}
+
+
 def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     result = _plan_diff_cli(repo, "prod")
 

@@ -781,6 +781,11 @@ def write_inventory(argv: list[str] | None = None) -> int:
     """Child-process entry point (`stack project_dir output`): run one tree's program with this tree's engine and
     write the inventory JSON; a stack-file or program error is one clean message on stderr, which the parent shows."""
     stack, project_dir, output = argv if argv is not None else sys.argv[1:]
+    if Path(project_dir).resolve() != PROJECT_DIR.resolve():
+        # This module's imports (tools.change_risks, tools.engine) loaded this tree's `components`; the other tree's
+        # program must import its own, or a change to components/ would never show in the diff.
+        for name in [m for m in sys.modules if m == "components" or m.startswith("components.")]:
+            del sys.modules[name]
     inventory = run_stack(stack, project_dir=Path(project_dir))
     Path(output).write_text(json.dumps(inventory.to_json()))
     return 0
