@@ -295,12 +295,12 @@ def _boolean_value(value: object) -> bool | None:
 
 
 def _did_you_mean(key: str, allowed: set[str]) -> str:
-    """A close known key (a typo's likely intent), phrased to lead a "must be" rule."""
+    """A close known key (a typo's likely intent), as a parenthesis after "must be a known key"."""
     close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
     if not close:
         lowered = {a.lower(): a for a in allowed}
         close = [lowered[key.lower()]] if key.lower() in lowered else []
-    return f"did you mean {close[0]}? " if close else ""
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _show(value: object) -> str:
@@ -327,8 +327,9 @@ class _Reader:
             self.problem(
                 key,
                 data[key],
-                _did_you_mean(str(key), allowed)
-                + "a known key: unknown keys are usually typos; allowed: "
+                "a known key"
+                + _did_you_mean(str(key), allowed)
+                + ": unknown keys are usually typos; allowed: "
                 + ", ".join(sorted(allowed)),
             )
 
