@@ -5,6 +5,7 @@ Components, IAM documents, the policy pack, tests and the README's access table 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -67,6 +68,45 @@ TRINO_SERVICE = "trino"
 MLFLOW_SERVICE = "ml-service"
 LAKEHOUSE_BUCKET = "lakehouse"
 MLFLOW_BUCKET = "mlflow-artifacts"
+
+
+# What a service's credential Secret holds (components/tenancy.py) and which of it is secret, decided here once for
+# the Secrets, the plan, the plan diff and their tests. Only the access key pair is secret (and the two properties of
+# the Trino catalog file that repeat it); the rest is connection settings (tenant, region, endpoint, bucket, prefix,
+# URL, access, key id, MLflow settings, catalog URI), which a reviewer must see. Fail-closed: a key not named here
+# is secret, so the root-credential and server-env Secrets, whose keys are none of these, stay masked whole.
+ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
+SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
+TRINO_ACCESS_KEY_PROPERTY = "s3.aws-access-key"
+TRINO_SECRET_KEY_PROPERTY = "s3.aws-secret-key"
+SECRET_PROPERTIES = frozenset({TRINO_ACCESS_KEY_PROPERTY, TRINO_SECRET_KEY_PROPERTY})
+CONNECTION_SETTING_KEY = re.compile(
+    r"(MATIH_TENANT_ID|AWS_REGION|AWS_DEFAULT_REGION|AWS_ENDPOINT_URL_S3|S3_FORCE_PATH_STYLE|S3_SSE_KMS_KEY_ID"
+    r"|S3_(BUCKET|PREFIX|URL|ACCESS)_[A-Z0-9_]+|MLFLOW_S3_ENDPOINT_URL|MLFLOW_DEFAULT_ARTIFACT_ROOT"
+    r"|MLFLOW_S3_UPLOAD_EXTRA_ARGS)"
+)
+CATALOG_FILE_KEY = re.compile(r"[a-z0-9_]+\.properties")  # Trino's catalog file: `<tenant_with_underscores>.properties`
+MASKED = "[secret]"
+
+
+def is_secret_key(key: str) -> bool:
+    """A credential-Secret key whose whole value is secret (the key pair, and every key this module does not know)."""
+    return not (CONNECTION_SETTING_KEY.fullmatch(key) or CATALOG_FILE_KEY.fullmatch(key))
+
+
+def shown_value(key: str, value: str) -> str | None:
+    """A credential-Secret value as a plan may show it: a connection setting as it is, a catalog file with its
+    credential properties masked, None for a secret key."""
+    if is_secret_key(key):
+        return None
+    if CATALOG_FILE_KEY.fullmatch(key):
+        lines = []
+        for line in value.splitlines():
+            name, sep, _ = line.partition("=")
+            # A line that is no `name=value` property could be anything: masked too.
+            lines.append(line if sep and name not in SECRET_PROPERTIES else f"{name if sep else ''}={MASKED}")
+        return "\n".join(lines) + ("\n" if value.endswith("\n") else "")
+    return value
 
 
 def service(service_id: str) -> Service:

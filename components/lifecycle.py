@@ -15,6 +15,10 @@ from components.settings import BucketOptions
 
 TEMPORARY_TAG_KEY = "matih-lifecycle"
 TEMPORARY_TAG_VALUE = "temporary"
+# Rule ids, also read by the plan diff (tools/change_risks.py) to name the setting behind a rule.
+EXPIRE_TEMPORARY_RULE = "expire-temporary-objects"
+EXPIRE_OBJECTS_RULE = "expire-objects"
+EXPIRE_NONCURRENT_RULE = "expire-noncurrent-versions"
 
 
 @dataclass(frozen=True)
@@ -50,17 +54,17 @@ def bucket_lifecycle_rules(
         return ()
     rules = [
         LifecycleRule(
-            id="expire-temporary-objects",
+            id=EXPIRE_TEMPORARY_RULE,
             expiration_days=temporary_expiry_days,
             tags=((TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE),),
         )
     ]
     if options.expiry_days is not None:
-        rules.append(LifecycleRule(id="expire-objects", expiration_days=options.expiry_days))
+        rules.append(LifecycleRule(id=EXPIRE_OBJECTS_RULE, expiration_days=options.expiry_days))
     if options.noncurrent_version_expiry_days is not None:
         rules.append(
             LifecycleRule(
-                id="expire-noncurrent-versions",
+                id=EXPIRE_NONCURRENT_RULE,
                 noncurrent_version_expiration_days=options.noncurrent_version_expiry_days,
             )
         )

@@ -7,6 +7,7 @@ each naming the key, the value it got and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
@@ -292,6 +293,38 @@ def in_cluster_endpoint(release_name: str, namespace: str) -> str:
 _MISSING = object()
 
 
+# The CLI's rule for quoted scalars, applied at every level. pulumi v3.259.0 sdk/go/common/workspace/project.go
+# `ValidateConfigValue` accepts for a declared integer a string strconv.Atoi reads, and for a boolean "true"/"false";
+# every value reaches the program as a string and sdk/python/lib/pulumi/config.py `_get_int` is `int(v)`. So at the
+# top level `helmTimeoutSeconds: "600"` is 600 whatever we do; inside an object the same quoted value is read alike.
+_ATOI = re.compile(r"[+-]?[0-9]+")
+
+
+def _integer_value(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _ATOI.fullmatch(value):
+        return int(value)
+    return None
+
+
+def _boolean_value(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(value) if isinstance(value, str) else None
+
+
+def _did_you_mean(key: str, allowed: set[str]) -> str:
+    """A close known key (a typo's likely intent), as a parenthesis after "must be a known key"."""
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    if not close:
+        lowered = {a.lower(): a for a in allowed}
+        close = [lowered[key.lower()]] if key.lower() in lowered else []
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def _show(value: object) -> str:
     try:
         return json.dumps(value, sort_keys=True)
@@ -314,7 +347,12 @@ class _Reader:
         self.data = data
         for key in sorted(set(data) - allowed):
             self.problem(
-                key, data[key], "a known key: unknown keys are usually typos; allowed: " + ", ".join(sorted(allowed))
+                key,
+                data[key],
+                "a known key"
+                + _did_you_mean(str(key), allowed)
+                + ": unknown keys are usually typos; allowed: "
+                + ", ".join(sorted(allowed)),
             )
 
     def key(self, name: str) -> str:
@@ -364,19 +402,21 @@ class _Reader:
         value = self.data.get(name, _MISSING)
         if value is _MISSING or value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        number = _integer_value(value)
+        if number is None or not minimum <= number <= maximum:
             self.problem(name, value, f"an integer from {minimum} to {maximum}")
             return default
-        return value
+        return number
 
     def boolean(self, name: str, default: bool) -> bool:
         value = self.data.get(name, _MISSING)
         if value is _MISSING or value is None:
             return default
-        if not isinstance(value, bool):
+        flag = _boolean_value(value)
+        if flag is None:
             self.problem(name, value, "true or false")
             return default
-        return value
+        return flag
 
     def child(self, name: str, allowed: set[str]) -> _Reader:
         return _Reader(self.problems, f"{self.path}.{name}" if self.path else name, self.data.get(name), allowed)
@@ -449,6 +489,7 @@ def _read_image(root: _Reader) -> ImageSettings:
             f"{PROJECT}:image: missing; must pin repository and tag (e.g. {COMMUNITY_IMAGE_REPOSITORY} / a RELEASE.* "
             "tag, or a patched build from your registry)"
         )
+        return ImageSettings(repository="", tag="", digest=None)  # one problem: its missing fields say nothing more
     tag = image.string(
         "tag",
         required=True,
@@ -548,7 +589,7 @@ def _read_topology(root: _Reader) -> TopologySettings:
     )
     if mode == "standalone":
         for key in ("serversPerPool", "drivesPerServer", "pools"):
-            if topology.has(key) and topology.raw(key) != 1:
+            if topology.has(key) and _integer_value(topology.raw(key)) != 1:
                 topology.problem(key, topology.raw(key), "1 or absent in standalone mode (one server, one drive)")
         return TopologySettings("standalone", 1, 1, 1)
     servers = topology.integer("serversPerPool", None, minimum=1, maximum=1024)
@@ -1013,6 +1054,9 @@ def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
         tenant_id = entry.raw("id", None)
         problem = tenant_id_problem(tenant_id)
         if problem:
+            if isinstance(tenant_id, (int, float)) and not isinstance(tenant_id, bool):
+                # YAML 1.2 reads 2024, 0123 or 1e3 as numbers (the CLI's gopkg.in/yaml.v3 does): say so.
+                problem += '; the stack file\'s YAML read it as a number: quote the id as written (id: "...")'
             entry.problem("id", tenant_id, problem)
             continue
         assert isinstance(tenant_id, str)

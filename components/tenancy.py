@@ -9,10 +9,14 @@ import json
 from dataclasses import dataclass
 
 from components.catalog import (
+    ACCESS_KEY_ID,
     LAKEHOUSE_BUCKET,
     MLFLOW_BUCKET,
     MLFLOW_SERVICE,
+    SECRET_ACCESS_KEY,
     SERVICE_IDS,
+    TRINO_ACCESS_KEY_PROPERTY,
+    TRINO_SECRET_KEY_PROPERTY,
     TRINO_SERVICE,
     grants_of,
 )
@@ -52,7 +56,7 @@ class TrinoCatalog:
     properties: tuple[tuple[str, str], ...]  # everything but the access key pair
 
     def render(self, access_key: str, secret_key: str) -> str:
-        pairs = [*self.properties, ("s3.aws-access-key", access_key), ("s3.aws-secret-key", secret_key)]
+        pairs = [*self.properties, (TRINO_ACCESS_KEY_PROPERTY, access_key), (TRINO_SECRET_KEY_PROPERTY, secret_key)]
         return "".join(f"{name}={value}\n" for name, value in pairs)
 
 
@@ -71,7 +75,7 @@ class ServiceAccess:
 
     def secret_data(self, access_key: str, secret_key: str) -> dict[str, str]:
         """The whole content of the service's Secret, once the key pair exists."""
-        data = {**self.connection, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
+        data = {**self.connection, ACCESS_KEY_ID: access_key, SECRET_ACCESS_KEY: secret_key}
         if self.trino_catalog:
             data[self.trino_catalog.file_name] = self.trino_catalog.render(access_key, secret_key)
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -352,3 +353,183 @@ def test_the_same_image_and_a_digest_only_rebuild_are_judged_right():
     rebuilt = {**NEW_IMAGE, "tag": "RELEASE.2025-10-15T17-29-55Z@sha256:" + "4" * 64}
     [risk] = _risks([_release(image=NEW_IMAGE)], [_release(image=rebuilt)])
     assert risk.rule == "server-upgrade" and "same release" in risk.what
+
+
+# --- Settings a reviewer must be told about -------------------------------------------------------------------------
+
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+LIFECYCLE = "minio:index/ilmPolicy:IlmPolicy"
+VERSIONING = "minio:index/s3BucketVersioning:S3BucketVersioning"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+
+
+def _root_rotation(mode: str, keepers_before: Any, keepers_after: Any) -> tuple[Risk, ...]:
+    password = Rec(RANDOM_PASSWORD, "minio-root-password", {"length": 40})
+    release = replace(_release(mode=mode), options={"dependsOn": [password.urn]})
+    before = replace(password, inputs={**password.inputs, **({"keepers": keepers_before} if keepers_before else {})})
+    after = replace(password, inputs={**password.inputs, **({"keepers": keepers_after} if keepers_after else {})})
+    return _risks([before, release], [after, release])
+
+
+def test_a_root_credential_rotation_says_every_pod_rolls_and_distributed_mode_has_an_outage():
+    [risk] = _root_rotation("distributed", None, {"rotation": "1"})
+    assert (risk.rule, risk.severity, risk.subject) == ("root-rotation", "warning", "minio-release")
+    assert "rolls every MinIO pod" in risk.what and "short outage" in risk.what and "cmd/jwt.go" in risk.what
+
+    [again] = _root_rotation("distributed", {"rotation": "1"}, {"rotation": "2"})
+    assert again.rule == "root-rotation"
+    [standalone] = _root_rotation("standalone", {"rotation": "1"}, {"rotation": "2"})
+    assert "single server restarts" in standalone.what and "quorum" not in standalone.what
+
+    assert _root_rotation("distributed", {"rotation": "2"}, {"rotation": "2"}) == ()
+
+
+def test_a_rotated_password_the_release_does_not_read_is_no_root_rotation():
+    password = Rec(RANDOM_PASSWORD, "spark-parent-secret", {"length": 40})
+    rotated = replace(password, inputs={"length": 40, "keepers": {"rotation": "1"}})
+    assert [r.rule for r in _risks([password, _release()], [rotated, _release()])] == []
+
+
+def _without_ilm_notice(risks: tuple[Risk, ...]) -> tuple[Risk, ...]:
+    """Every changed lifecycle also gets the `ilm-update` notice (tested on its own): the rules here judge the days."""
+    return tuple(r for r in risks if r.rule != "ilm-update")
+
+
+def _lifecycle(bucket: str, *rules: Mapping[str, Any]) -> Rec:
+    return Rec(LIFECYCLE, f"{bucket}-lifecycle", {"bucket": bucket, "rules": list(rules)})
+
+
+def _expire(rule_id: str, days: int) -> dict[str, Any]:
+    if rule_id == "expire-noncurrent-versions":
+        return {"id": rule_id, "noncurrentVersionExpirationDays": days}
+    return {"id": rule_id, "expiration": f"{days}d"}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "setting"),
+    [
+        ("expire-objects", "buckets.exports.expiryDays"),
+        ("expire-temporary-objects", "temporaryObjects.expiryDays"),
+        ("expire-noncurrent-versions", "buckets.exports.noncurrentVersionExpiryDays"),
+    ],
+)
+def test_an_expiry_one_day_shorter_is_a_warning_naming_the_setting_and_equal_or_longer_is_none(rule_id, setting):
+    def risks(before: int, after: int, bucket: str = "exports") -> tuple[Risk, ...]:
+        old, new = _lifecycle(bucket, _expire(rule_id, before)), _lifecycle(bucket, _expire(rule_id, after))
+        return _without_ilm_notice(_risks([_bucket(bucket), old], [_bucket(bucket), new]))
+
+    [shorter] = risks(30, 29)
+    assert (shorter.rule, shorter.severity, shorter.subject) == ("retention-shortened", "warning", "exports")
+    assert "30 -> 29 days" in shorter.what and f"`{setting}`" in shorter.what
+    assert risks(30, 30) == () and risks(30, 31) == ()
+    # A tenant's dedicated copy names the catalog bucket's setting.
+    [tenant_copy] = risks(30, 7, bucket="exports-acme")
+    assert tenant_copy.subject == "exports-acme" and f"`{setting}`" in tenant_copy.what
+
+
+def test_a_new_expiry_on_an_existing_bucket_is_a_warning_but_not_on_a_new_bucket():
+    rule = _expire("expire-objects", 90)
+    [risk] = _risks([_bucket()], [_bucket(), _lifecycle("exports", rule)])
+    assert risk.rule == "retention-shortened" and "90 days (kept until now)" in risk.what
+    assert _risks([], [_bucket(), _lifecycle("exports", rule)]) == ()
+    # Removing an expiry keeps more: nothing to warn about (beyond the notice every lifecycle update gets).
+    removed = _risks([_bucket(), _lifecycle("exports", rule)], [_bucket(), _lifecycle("exports")])
+    assert [r.rule for r in removed] == ["ilm-update"]
+
+
+def test_versioning_turned_off_on_a_bucket_that_stays_is_a_warning():
+    versioning = Rec(
+        VERSIONING, "exports-versioning", {"bucket": "exports", "versioningConfiguration": {"status": "Enabled"}}
+    )
+    [risk] = _risks([_bucket(), versioning], [_bucket()])
+    assert (risk.rule, risk.severity, risk.subject) == ("versioning-suspended", "warning", "exports")
+    assert "`buckets.exports.versioning`" in risk.what
+
+    suspended = replace(versioning, inputs={"bucket": "exports", "versioningConfiguration": {"status": "Suspended"}})
+    assert [r.rule for r in _risks([_bucket(), versioning], [_bucket(), suspended])] == ["versioning-suspended"]
+    # Gone with its bucket, or retained (offboarding): versioning stays as it is.
+    assert [r.rule for r in _risks([_bucket(), versioning], [])] == []
+    retained = replace(versioning, options={"retainOnDelete": True})
+    assert [r.rule for r in _risks([_bucket(), retained], [_bucket()])] == ["retained-delete"]
+
+
+def test_force_destroy_turned_on_and_protection_lifted_are_warnings():
+    [destroy] = _risks([_bucket()], [_bucket(forceDestroy=True)])
+    assert (destroy.rule, destroy.severity) == ("force-destroy", "warning")
+    assert _risks([_bucket(forceDestroy=True)], [_bucket(forceDestroy=True)]) == ()
+
+    protected = replace(_bucket(), options={"protect": True})
+    [lifted] = _risks([protected], [_bucket()])
+    assert (lifted.rule, lifted.severity, lifted.subject) == ("protection-lifted", "warning", "exports")
+    assert _risks([_bucket()], [protected]) == ()
+
+
+def test_a_namespace_the_program_stops_declaring_is_a_warning_unless_retained():
+    namespace = Rec(NAMESPACE, "ml-service-namespace", {"metadata": {"name": "matih-ml"}})
+    [risk] = _risks([namespace], [])
+    assert (risk.rule, risk.severity, risk.subject) == ("namespace-deleted", "warning", "matih-ml")
+    assert [r.rule for r in _risks([replace(namespace, options={"retainOnDelete": True})], [])] == ["retained-delete"]
+
+
+def test_a_kms_change_says_old_objects_need_the_old_kms():
+    old = _release(environment={"MINIO_KMS_KES_KEY_NAME": "platform"})
+    [risk] = _risks([old], [_release(environment={"MINIO_KMS_KES_KEY_NAME": "platform-2"})])
+    assert (risk.rule, risk.severity) == ("kms-changed", "warning") and "platform-2" in risk.what
+
+    mode = _risks([], [], base={"kms": {"mode": "static"}}, head={"kms": {"mode": "kes"}})
+    assert [(r.rule, r.subject) for r in mode] == [("kms-changed", "kms")]
+    assert _risks([], [], base={"kms": {"mode": "kes"}}) == ()
+
+
+def test_a_lower_or_new_quota_is_a_notice_and_a_higher_one_is_none():
+    [lower] = _risks([_bucket(quota=2 * 2**40)], [_bucket(quota=2**40)])
+    assert (lower.rule, lower.severity) == ("quota-lowered", "notice") and "2 TiB -> 1 TiB" in lower.what
+    assert [r.rule for r in _risks([_bucket()], [_bucket(quota=2**40)])] == ["quota-lowered"]
+    assert _risks([_bucket(quota=2**40)], [_bucket(quota=2 * 2**40)]) == ()
+
+
+# --- Advice in the user's words -------------------------------------------------------------------------------------
+
+CHART_ONLY_WORDS = ("replicas", "drivesPerNode", "existingSecret", "values.", "persistence.")
+
+
+def _refusals() -> list[Risk]:
+    expandable = _storage_class(allowVolumeExpansion=True)
+    release = Rec(
+        RELEASE, "minio-release", {"name": "minio", "namespace": "minio", "values": _release().inputs["values"]}
+    )
+    cases = [
+        ([_release()], [_release(replicas=8)]),
+        ([_release()], [_release(drivesPerNode=2)]),
+        ([_release(mode="standalone")], [_release()]),
+        ([_release(pools=2)], [_release()]),
+        ([_release(environment={"MINIO_ERASURE_SET_DRIVE_COUNT": "16"})], [_release()]),
+        ([_release(), expandable], [_release(persistence={"size": "2Ti", "storageClass": "fast"}), expandable]),
+        ([_bucket("exports-acme", objectLocking=True)], [_bucket("exports-acme")]),
+        ([release], [replace(release, inputs={**release.inputs, "namespace": "storage"})]),
+    ]
+    return [risk for before, after in cases for risk in _risks(before, after) if risk.refused]
+
+
+def test_every_refusal_says_what_to_do_in_the_stack_files_keys():
+    from components.settings import TOP_LEVEL_KEYS
+
+    refusals = _refusals()
+    assert len(refusals) == 8
+    for risk in refusals:
+        assert not any(word in risk.instead for word in CHART_ONLY_WORDS), risk.instead
+        for key in re.findall(r"`([a-zA-Z]+(?:\.[a-zA-Z-]+)*)`", risk.instead):
+            if key[0].islower() and not key.startswith(("mc", "kubectl")):
+                assert key.split(".")[0] in TOP_LEVEL_KEYS, (key, risk.instead)
+    instead = " ".join(r.instead for r in refusals)
+    for key in (
+        "topology.serversPerPool",
+        "topology.drivesPerServer",
+        "topology.pools",
+        "topology.mode",
+        "buckets.exports.objectLocking",
+        "releaseName",
+        "storage.sizePerDrive",
+        "erasure.setDriveCount",
+    ):
+        assert f"`{key}`" in instead, key

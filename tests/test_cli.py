@@ -125,6 +125,12 @@ def test_an_unknown_stack_lists_the_stacks(broken, tool):
     assert "dev" in stacks and "prod" in stacks
 
 
+@pytest.mark.parametrize("tool", TOOLS)
+def test_an_empty_stack_lists_the_stacks(broken, tool):
+    result = run_tool(broken, tool, "")
+    assert_clean_failure(result, "no stack given (an empty STACK=); stacks here: bad-values, bad-yaml, dev, fixed")
+
+
 def test_the_plan_diff_says_which_side_fails(broken):
     head_fails = run_tool(broken, "plan_diff", "bad-values")
     assert_clean_failure(head_fails, "this branch", 'matih-minio:topology.mode: got "bogus"')
@@ -148,7 +154,8 @@ def test_a_malformed_saved_plan_names_the_file(broken, tmp_path):
 def test_make_plan_passes_the_clean_failure_on(broken):
     venv = PROJECT_DIR / ".venv"
     # -o: the shared virtualenv is used as it is, never reinstalled from the copy's (newer) requirement files.
-    command = ["make", "--no-print-directory", "-o", f"{venv}/.installed", f"VENV={venv}", "plan", "STACK=bad-yaml"]
+    stamps = ["-o", f"{venv}/.installed", "-o", f"{venv}/.plan-installed"]
+    command = ["make", "--no-print-directory", *stamps, f"VENV={venv}", "plan", "STACK=bad-yaml"]
     result = subprocess.run(command, cwd=broken.root, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     assert result.returncode != 0
     assert "Traceback" not in result.stdout + result.stderr

@@ -83,7 +83,8 @@ def test_tenant_entries_default_to_active_with_no_rotation():
         ({"keyRotation": -1}, "tenants[2].keyRotation", "an integer from 0"),
         ({"keyRotation": True}, "tenants[2].keyRotation", "an integer from 0"),
         ({"serviceKeyRotation": {"web": 1}}, "tenants[2].serviceKeyRotation.web", "allowed: backup-jobs"),
-        ({"serviceKeyRotation": {"trino": "1"}}, "tenants[2].serviceKeyRotation.trino", "an integer"),
+        # A quoted integer is an integer, as the CLI reads it (components/settings.py _integer_value); "1.0" is not.
+        ({"serviceKeyRotation": {"trino": "1.0"}}, "tenants[2].serviceKeyRotation.trino", "an integer"),
         ({"retireKeysThrough": True}, "tenants[2].retireKeysThrough", "an integer from 0"),
         ({"sate": "offboarding"}, "tenants[2].sate", "unknown keys are usually typos"),
     ],
@@ -99,8 +100,9 @@ def test_bad_tenant_lifecycle_fields_are_refused(fields, key, fragment):
     [
         ({"accessKeys": {"rotation": -1}}, "accessKeys.rotation"),
         ({"accessKeys": {"rotate": 1}}, "accessKeys.rotate"),
-        ({"accessKeys": {"retireThrough": "1"}}, "accessKeys.retireThrough"),
-        ({"rootCredentialsRotation": "1"}, "rootCredentialsRotation"),
+        # A quoted integer is an integer, as the CLI reads it (components/settings.py _integer_value); "1.0" is not.
+        ({"accessKeys": {"retireThrough": "1.0"}}, "accessKeys.retireThrough"),
+        ({"rootCredentialsRotation": "one"}, "rootCredentialsRotation"),
     ],
 )
 def test_bad_platform_rotation_settings_are_refused(changes, key):

@@ -9,6 +9,7 @@ record what they are asked to do: a `python` whose `-m venv` makes a venv whose 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,8 @@ fi
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt", POLICY_REQUIREMENTS):
+    names = ("Makefile", "requirements.txt", "requirements-plan.txt", "requirements-dev.txt", "constraints.txt")
+    for name in (*names, POLICY_REQUIREMENTS, *(p.name for p in PROJECT_DIR.glob("Pulumi.*.yaml"))):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(PROJECT_DIR / name, tmp_path / name)
     fake_bin = tmp_path / "fake-bin"
@@ -202,3 +204,148 @@ def test_the_stand_in_refuses_a_missing_state_directory_like_the_diy_backend(wor
         check=False,
     )
     assert login.returncode == 0, login.stderr
+
+
+# --- A newcomer's first hour -----------------------------------------------------------------------------------------
+
+
+def _run_make(workspace: Path, *args: str, python: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": f"{workspace / 'fake-bin'}{os.pathsep}{os.environ['PATH']}",
+        "COMMAND_LOG": str(workspace / "commands.log"),
+        "PULUMI_CONFIG_PASSPHRASE": "not-a-real-passphrase",
+        "HOME": str(workspace),
+    }
+    (workspace / "commands.log").touch()
+    command = ["make", "--no-print-directory", *args, f"PYTHON={python or workspace / 'fake-bin' / 'python'}"]
+    return subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_make_alone_lists_every_documented_target(workspace):
+    listed = _run_make(workspace)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == _run_make(workspace, "help").stdout
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    documented = re.findall(r"^## ([^:]+):", makefile, re.M)
+    assert {"help", "plan", "test", "policy-check", "plan-diff", "bench", "tenant-move", "venv"} <= set(documented)
+    for target in documented:
+        assert re.search(rf"^  {re.escape(target)} +\S", listed.stdout, re.M), target
+    assert "stacks: dev prod prod-tenants-1" in listed.stdout
+
+
+def test_make_plan_installs_the_planning_requirements_only(workspace):
+    make(workspace, "plan-venv")
+    installs = [c for c in (workspace / "commands.log").read_text().splitlines() if " install " in c]
+    assert installs == [
+        ".venv/bin/pip install --quiet --disable-pip-version-check -r requirements-plan.txt -c constraints.txt"
+    ]
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert re.search(r"^plan: check-stack plan-venv$", makefile, re.M)
+
+
+def _requirements(name: str) -> set[str]:
+    """Distributions a requirements file names, following `-r`, normalised."""
+    names: set[str] = set()
+    for line in (PROJECT_DIR / name).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            names |= _requirements(line[3:].strip())
+        elif line:
+            names.add(re.split(r"[=<>\[ ]", line)[0].lower().replace("_", "-"))
+    return names
+
+
+def _closure(names: set[str]) -> set[str]:
+    """The distributions and everything they require, as installed here (importlib.metadata)."""
+    import importlib.metadata as metadata
+
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [re.split(r"[=<>!~;\[ (]", r)[0].lower().replace("_", "-") for r in requires if "extra ==" not in r]
+    return seen
+
+
+def test_the_planning_requirements_cover_every_module_the_planning_tools_import_and_no_test_tool():
+    probe = (
+        "import sys, importlib.metadata as m, tools.plan, tools.plan_diff, tools.tenant_move, tools.engine;"
+        "tops = {n.split('.')[0] for n in sys.modules};"
+        "dists = m.packages_distributions();"
+        "print('\\n'.join(sorted({d for t in tops for d in dists.get(t, [])})))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    imported = {line.lower().replace("_", "-") for line in result.stdout.split()}
+    plan = _closure(_requirements("requirements-plan.txt"))
+    seeded = {"pip", "setuptools"}  # what `python3.11 -m venv` puts in every venv
+    assert imported and imported <= plan | seeded, sorted(imported - plan)
+    assert not {"pytest", "ruff", "mypy", "moto", "boto3", "check-jsonschema", "pulumi-policy"} & plan
+    # The test toolchain builds on it: requirements-dev.txt keeps its role.
+    assert _requirements("requirements-plan.txt") <= _requirements("requirements-dev.txt")
+
+
+FAKE_OLD_PYTHON = """#!/bin/sh
+if [ "$1" = "-V" ]; then echo "Python 3.10.12"; exit 0; fi
+if [ "$1" = "-c" ]; then exit 1; fi
+echo "python $*" >> "$COMMAND_LOG"
+"""
+
+
+def test_an_old_python_gets_one_line_naming_3_11_before_anything_is_installed(workspace):
+    old = workspace / "fake-bin" / "python3.10"
+    old.write_text(FAKE_OLD_PYTHON)
+    old.chmod(0o755)
+    for target in ("plan", "venv"):
+        result = _run_make(workspace, target, "STACK=dev", python=str(old))
+        assert result.returncode == 2
+        [line] = result.stdout.splitlines()
+        assert "needs Python 3.11 or newer" in line and "Python 3.10.12" in line
+        assert (workspace / "commands.log").read_text() == ""
+    pyproject = (PROJECT_DIR / "pyproject.toml").read_text()
+    assert re.search(r'^requires-python = ">=3.11"$', pyproject, re.M)
+
+
+@pytest.mark.parametrize("target", ["preview", "up", "plan", "plan-diff"])
+@pytest.mark.parametrize("stack", ["", "prdo"])
+def test_a_stack_without_a_stack_file_is_refused_with_the_list_before_any_login(workspace, target, stack):
+    result = _run_make(workspace, target, f"STACK={stack}")
+    assert result.returncode == 2
+    assert result.stdout.strip().endswith("stacks: dev prod prod-tenants-1")
+    assert ("STACK is empty" if not stack else "No stack file Pulumi.prdo.yaml") in result.stdout
+    assert (workspace / "commands.log").read_text() == "", "nothing ran: no venv, no pulumi login"
+
+
+def test_a_failing_tools_status_and_reason_survive_make():
+    # The real Makefile and venv: make stops with the tool's status in its last line, the tool's reason above it.
+    result = subprocess.run(
+        ["make", "--no-print-directory", "plan-diff", "STACK=dev", "BASE=no-such-ref"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2].startswith("plan_diff: unknown git ref 'no-such-ref'")
+    assert lines[-1].endswith("plan-diff] Error 2")
+
+
+def test_the_readme_tenant_move_command_is_a_make_target_that_works_on_a_fresh_clone():
+    readme = (PROJECT_DIR / "README.md").read_text()
+    command = "make tenant-move TENANT=initech SOURCE=prod DEST=prod-tenants-1"
+    assert command in readme
+    result = subprocess.run(
+        [*command.split(), "--no-print-directory", "-s"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    urns = [line for line in result.stdout.splitlines() if line.strip().startswith("'urn:pulumi:")]
+    [count] = re.findall(r"with the (\d+) URNs the tool lists", readme)
+    assert int(count) == len(urns)

@@ -26,7 +26,18 @@ def test_plan_prints_components_with_their_resources_and_the_figures(tmp_path, c
     assert written["stack"] == "prod"
     assert written["outputs"]["erasure"]["erasureSetSize"] == 16
     first = written["resources"][0]
-    assert set(first) == {"type", "name", "urn", "parent", "custom", "inputs", "options", "secretDigests", "outputs"}
+    assert set(first) == {
+        "type",
+        "name",
+        "urn",
+        "parent",
+        "custom",
+        "inputs",
+        "options",
+        "secretDigests",
+        "clearValues",
+        "outputs",
+    }
     assert "mock-" not in target.read_text(), "secret values are masked before anything is written"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.catalog import BUCKETS
+from components.catalog import BUCKETS, SERVICE_IDS
 from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, load_stack_config, run_stack
 from tools.plan_diff import (
     ABSENT,
@@ -156,7 +156,8 @@ def _tenant_ids(stack: str) -> list[str]:
     return [t if isinstance(t, str) else t["id"] for t in load_stack_config(stack)["matih-minio:tenants"]]
 
 
-def test_a_trino_catalog_change_shows_each_tenants_catalog_file_changed_never_its_value(prod_inventory):
+def test_a_trino_catalog_change_shows_each_tenants_catalog_uri_in_clear_and_never_a_key(prod_inventory):
+    old_uri = _prod("trino")["catalogUri"]
     catalog_uri = "http://iceberg-rest.lakehouse.svc.cluster.local:8181"
     head = run_stack("prod", {"trino": {**_prod("trino"), "catalogUri": catalog_uri}})
     diff = diff_inventories(prod_inventory, head)
@@ -167,12 +168,14 @@ def test_a_trino_catalog_change_shows_each_tenants_catalog_file_changed_never_it
     for change in diff.changed:
         tenant = change.name.removesuffix("-trino-credentials")
         assert (change.inputs, change.options) == ((), ())
-        assert change.secrets == (SecretChange(f'stringData["{tenant.replace("-", "_")}.properties"]', "changed"),)
+        path = f'stringData["{tenant.replace("-", "_")}.properties"] iceberg.rest-catalog.uri'
+        assert change.secrets == (SecretChange(path, "changed", old_uri, catalog_uri, masked=False),)
         assert not change.replaced  # the Kubernetes provider updates Secret data in place (enableSecretMutable)
     markdown = render_diff(diff, CONTEXT)
     assert f"**0 to add, 0 to remove, {len(tenants)} to change, 0 to replace**" in markdown
-    assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in markdown
-    assert catalog_uri not in markdown and "mock-" not in markdown
+    row = f'| `stringData["acme_corp.properties"] iceberg.rest-catalog.uri` | `{old_uri}` | `{catalog_uri}` |'
+    assert row in markdown
+    assert "mock-" not in markdown and "aws-secret-key" not in markdown
     assert "Secrets re-created" not in markdown
 
 
@@ -221,6 +224,91 @@ def test_changes_minio_cannot_apply_to_prod_are_refused_with_a_procedure(prod_in
     markdown = report.markdown
     assert f"**{len(expected)} refused change" in markdown and "**Instead:**" in markdown
     assert markdown.index("### Risks") < markdown.index("### Details")
+
+
+def _bucket_options(**changes: dict[str, Any]) -> dict[str, Any]:
+    return {"buckets": {**_prod("buckets"), **changes}}
+
+
+def _initech_quota(quota: str) -> list[Any]:
+    return [{**t, "quota": quota} if isinstance(t, dict) and t["id"] == "initech" else t for t in _prod("tenants")]
+
+
+# Settings whose change a reviewer must be told about: (overrides, expected (rule, subject) pairs, words the line has).
+SETTING_RISKS_PROD = {
+    "root credential rotation": (
+        {"rootCredentialsRotation": 1},
+        {("root-rotation", "minio-release")},
+        "short outage",
+    ),
+    "shorter expiryDays": (
+        _bucket_options(exports={"expiryDays": 30}),
+        {("retention-shortened", "exports"), ("retention-shortened", "exports-initech")},
+        "90 -> 30 days (`buckets.exports.expiryDays`)",
+    ),
+    "new expiryDays": (
+        _bucket_options(**{"mlflow-artifacts": {"expiryDays": 365}}),
+        {("retention-shortened", "mlflow-artifacts"), ("retention-shortened", "mlflow-artifacts-initech")},
+        "365 days (kept until now)",
+    ),
+    "shorter temporaryObjects.expiryDays": (
+        {"temporaryObjects": {"expiryDays": 3}},
+        {("retention-shortened", b) for name in BUCKET_NAMES if name != "lakehouse" for b in (name, f"{name}-initech")},
+        "7 -> 3 days (`temporaryObjects.expiryDays`)",
+    ),
+    "shorter noncurrent-version expiry": (
+        _bucket_options(backups={"versioning": True, "objectLocking": True, "noncurrentVersionExpiryDays": 7}),
+        {("retention-shortened", "backups"), ("retention-shortened", "backups-initech")},
+        "35 -> 7 days (`buckets.backups.noncurrentVersionExpiryDays`)",
+    ),
+    "versioning off": (
+        _bucket_options(lakehouse={}),
+        # initech's copy is protected like its bucket: that part is refused (protected-delete), not suspended.
+        {("versioning-suspended", "lakehouse")},
+        "`buckets.lakehouse.versioning`",
+    ),
+    "KES default key renamed": (
+        {"kms": {**_prod("kms"), "keyName": "matih-platform-2"}},
+        {("kms-changed", "kms")},
+        "`MINIO_KMS_KES_KEY_NAME` `matih-platform` -> `matih-platform-2`",
+    ),
+    "lower quota": (
+        {"tenants": _initech_quota("1Ti")},
+        {("quota-lowered", f"{name}-initech") for name in BUCKET_NAMES},
+        "2 TiB -> 1 TiB",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", SETTING_RISKS_PROD)
+def test_settings_that_delete_data_sooner_or_interrupt_service_are_named_risks_in_prod(prod_inventory, change):
+    overrides, expected, words = SETTING_RISKS_PROD[change]
+    diff = diff_inventories(prod_inventory, run_stack("prod", overrides))
+    rules = {rule for rule, _ in expected}
+
+    assert {(r.rule, r.subject) for r in diff.risks if r.rule in rules} == expected
+    assert {r.rule for r in diff.refused} <= {"protected-delete"}
+    markdown = render_diff(diff, CONTEXT)
+    assert "None found" not in markdown and words in markdown
+
+
+def test_unprotecting_prod_and_force_destroying_its_buckets_is_a_warning_per_bucket(prod_inventory):
+    diff = diff_inventories(prod_inventory, run_stack("prod", {"protect": False, "forceDestroyBuckets": True}))
+    platform_buckets = {r.inputs["bucket"] for r in prod_inventory.of_type("minio:index/s3Bucket:S3Bucket")}
+
+    assert {r.subject for r in diff.risks if r.rule == "force-destroy"} == set(BUCKET_NAMES)
+    lifted = {r.subject for r in diff.risks if r.rule == "protection-lifted"}
+    assert "minio-namespace" in lifted and set(BUCKET_NAMES) <= lifted
+    assert platform_buckets >= set(BUCKET_NAMES)
+
+
+def test_a_dev_root_rotation_restarts_the_single_server_and_dropping_namespaces_deletes_them(dev_inventory):
+    [rotation] = diff_inventories(dev_inventory, run_stack("dev", {"rootCredentialsRotation": 1})).risks
+    assert rotation.rule == "root-rotation" and "single server restarts" in rotation.what
+
+    diff = diff_inventories(dev_inventory, run_stack("dev", {"createServiceNamespaces": False}))
+    namespaces = set(load_stack_config("dev")["matih-minio:services"].values())
+    assert {r.subject for r in diff.risks if r.rule == "namespace-deleted"} == namespaces
 
 
 def test_removing_a_quota_from_prod_is_applied_in_place_with_a_notice(prod_inventory):
@@ -367,6 +455,20 @@ def test_service_account_policy_changes_are_summarised_per_tenant_and_service():
     assert policy.summary == "+ statement `Read`; ~ `Write` Resource -`arn:aws:s3:::lakehouse/acme/*`"
 
 
+def test_the_access_policy_table_names_the_tenant_and_the_service_of_a_rotated_key(prod_inventory):
+    head = run_stack("prod", {"accessKeys": {"rotation": 1}})
+    diff = diff_inventories(prod_inventory, head)
+
+    services = {service for service in SERVICE_IDS}
+    assert diff.tenants.policies
+    for policy in diff.tenants.policies:
+        assert policy.tenant in _tenant_ids("prod")
+        assert policy.service.removesuffix(" (key generation 2)") in services, policy.service
+    markdown = render_diff(diff, CONTEXT)
+    assert "| `acme-corp` | `backup-jobs (key generation 2)` |" in markdown
+    assert "access-key" not in markdown.split("#### Access policies")[1].split("####")[0]
+
+
 def test_tenant_output_changes_are_listed_per_tenant():
     before = {"tenants": {"acme": {"secrets": {"spark": "matih-data/minio-spark-acme"}, "kmsKey": "k1"}}}
     after = {"tenants": {"acme": {"secrets": {}, "kmsKey": "k2"}, "initech": {"secrets": {"spark": "x/y"}}}}
@@ -450,6 +552,28 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def test_the_base_side_runs_its_own_components_not_this_trees(tmp_path):
+    # The child imports tools.plan_diff, which imports this tree's components; the base program must not use them.
+    base = tmp_path / "base"
+    shutil.copytree(PROJECT_DIR, base, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "tests", "__pycache__"))
+    lifecycle = base / "components" / "lifecycle.py"
+    lifecycle.write_text(
+        lifecycle.read_text().replace('TEMPORARY_TAG_VALUE = "temporary"', 'TEMPORARY_TAG_VALUE = "tmp"')
+    )
+    output = tmp_path / "inventory.json"
+    child = "import sys; from tools.plan_diff import write_inventory; sys.exit(write_inventory())"
+    command = [sys.executable, "-c", child, "dev", str(base), str(output)]
+    subprocess.run(command, cwd=PROJECT_DIR, check=True, capture_output=True, timeout=300)
+    inventory = Inventory.from_json(json.loads(output.read_text()))
+    tags = {
+        rule["tags"]["matih-lifecycle"]
+        for r in inventory.of_type("minio:index/ilmPolicy:IlmPolicy")
+        for rule in r.inputs["rules"]
+        if "tags" in rule
+    }
+    assert tags == {"tmp"}
+
+
 def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     result = _plan_diff_cli(repo, "prod")
 
@@ -458,8 +582,10 @@ def test_cli_diffs_the_working_tree_against_a_git_ref(repo):
     # readiness gate (a Job named after the release inputs) is re-created; the alert rules and the dashboard follow
     # the new parity.
     assert f"**0 to add, 0 to remove, {len(_tenant_ids('prod')) + 3} to change, 1 to replace**" in result.stdout
-    assert '| `stringData["acme_corp.properties"]` | *(masked)* | *changed* |' in result.stdout
-    assert "catalog.example" not in result.stdout
+    # A catalog URI is no secret: both sides' children show it in clear (components/catalog.py `shown_value`).
+    uri = '| `stringData["acme_corp.properties"] iceberg.rest-catalog.uri` | `http://iceberg-rest.matih-data.svc'
+    assert uri in result.stdout and "`http://catalog.example:8181` |" in result.stdout
+    assert "mock-" not in result.stdout
     assert "| `values.environment.MINIO_STORAGE_CLASS_STANDARD` | `EC:4` | `EC:3` |" in result.stdout
     assert "### Erasure coding and capacity" in result.stdout
 

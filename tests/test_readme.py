@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from components.catalog import BUCKETS, service
+from components.settings import SHARD_KEYS, TOP_LEVEL_KEYS
 from tests.integration.kind_support import (
     DEV_SECTION,
     PROMPT_STAND_IN,
@@ -16,7 +17,9 @@ from tests.integration.kind_support import (
     readme_environment,
     readme_verification_script,
 )
-from tools.readme import README, with_access_table
+from tools.bench import markdown_table
+from tools.engine import run_stack
+from tools.readme import DIAGRAM_BEGIN, README, stack_diagram, with_access_table, with_stack_diagram
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +44,7 @@ def test_readme_starts_with_the_two_commands_ci_and_users_run():
 
 def test_makefile_has_the_documented_targets():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("plan", "test", "preview", "up", "policy-check", "plan-diff", "bench"):
+    for target in ("help", "plan", "test", "preview", "up", "policy-check", "plan-diff", "bench", "tenant-move"):
         assert re.search(rf"^{target}:", makefile, re.M), target
 
 
@@ -93,3 +96,51 @@ def test_the_verification_step_reads_the_region_with_the_keys():
     for command in readme_verification_script().replace("\\\n", "").splitlines():
         if "aws " in command:
             assert "AWS_REGION=$(secret AWS_REGION)" in command, command
+
+
+def test_the_stack_diagram_is_generated_from_the_committed_stacks(dev_inventory, prod_inventory):
+    inventories = {"dev": dev_inventory, "prod": prod_inventory, "prod-tenants-1": run_stack("prod-tenants-1")}
+    platforms = {"prod-tenants-1": "prod"}
+    text = README.read_text()
+    assert with_stack_diagram(text, inventories, platforms) == text, "stale diagram: run python -m tools.readme"
+    diagram = stack_diagram(inventories, platforms)
+    for tenant in ("acme-corp", "initech", "hooli"):
+        assert f"tenant {tenant} (" in diagram
+    assert 'prod_tenants_1_platform -- "StackReference: tenantPlatform" --> prod_platform' in diagram
+    assert "Trino (Iceberg connector) reads matih-query/minio-trino-{tenant}" in diagram
+    assert text.index(DIAGRAM_BEGIN) < text.index("### Buckets and who may touch them")
+
+
+def test_the_diagram_follows_the_inventory_not_a_fixed_picture(dev_inventory):
+    without_tenants = run_stack("dev", {"tenants": []})
+    assert "tenant acme-corp" in stack_diagram({"dev": dev_inventory}, {})
+    assert "tenant acme-corp" not in stack_diagram({"dev": without_tenants}, {})
+
+
+def _config_table_keys(text: str) -> set[str]:
+    section = text.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Za-z]+)` \|", section, re.M))
+
+
+def test_the_configuration_table_has_every_key_a_stack_file_may_hold():
+    assert _config_table_keys(README.read_text()) == TOP_LEVEL_KEYS | SHARD_KEYS
+
+
+def test_the_bench_table_has_the_columns_make_bench_prints():
+    text = README.read_text()
+    table = text.split("<!-- bench-table:begin -->", 1)[1].split("<!-- bench-table:end -->", 1)[0]
+    rows = [line for line in table.strip().splitlines() if line.startswith("|")]
+    header, rule = markdown_table([]).splitlines()[:2]
+    assert rows[:2] == [header, rule]
+    columns = header.count("|") - 1
+    assert rows[2:] and all(row.count("|") - 1 == columns for row in rows[2:])
+
+
+def test_the_tenant_move_counts_match_the_tool():
+    from tools.tenant_move import procedure
+
+    printed = procedure("initech", "prod", "prod-tenants-1", "organization")
+    urns = [line for line in printed.splitlines() if line.strip().startswith("'urn:pulumi:")]
+    [moved] = re.findall(r"(\d+) resources change stacks", printed)
+    [readme_count] = re.findall(r"with the (\d+) URNs the tool lists", README.read_text())
+    assert int(readme_count) == len(urns) == int(moved)

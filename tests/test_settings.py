@@ -403,3 +403,62 @@ def test_service_namespaces_are_created_only_when_asked():
 
 def test_storage_kinds():
     assert_one_problem(prod_with("storage", kind="cloud"), "matih-minio:storage.kind", "local, provisioned")
+
+
+# --- Messages a person can act on (issue 17) ------------------------------------------------------------------------
+
+
+def test_a_quoted_integer_is_read_as_the_cli_reads_it_at_every_level():
+    # The top level reaches the program as a string either way (pulumi sdk config `_get_int`: int(value)) ...
+    top = load_settings(with_changes("prod", helmTimeoutSeconds="600"), "prod")
+    assert top.helm_timeout_seconds == 600
+    # ... so a quoted integer inside an object is the same integer.
+    quoted = load_settings(prod_with("topology", serversPerPool="4", drivesPerServer="4", pools="1"), "prod")
+    assert (quoted.topology.servers_per_pool, quoted.topology.drives_per_server) == (4, 4)
+    buckets = with_changes("prod")
+    buckets["buckets"] = {**buckets["buckets"], "exports": {"expiryDays": "90"}}
+    assert load_settings(buckets, "prod").buckets["exports"].expiry_days == 90
+    quoted_flag = with_changes("prod", tls={"enabled": "false"})
+    assert load_settings(quoted_flag, "prod").tls.enabled is False
+    assert_one_problem(with_changes("prod", tls={"enabled": "no"}), "tls.enabled", "true or false")
+    # What strconv.Atoi refuses stays refused, quoted or not, and the bounds hold either way.
+    for value in ("4.0", "four", " 4", "0x4", 4.5, True):
+        assert_one_problem(prod_with("topology", serversPerPool=value), "topology.serversPerPool", "an integer")
+    assert_one_problem(prod_with("topology", serversPerPool="0"), "an integer from 1 to 1024")
+    assert_one_problem(with_changes("prod", helmTimeoutSeconds="59"), "helmTimeoutSeconds", "from 60 to 3600")
+    assert load_settings(with_changes("prod", helmTimeoutSeconds="60"), "prod").helm_timeout_seconds == 60
+
+
+@pytest.mark.parametrize("tenant_id", [2024, 123.0, 1000.0])
+def test_a_tenant_id_read_as_a_number_says_so(tenant_id):
+    assert_one_problem(with_changes("prod", tenants=[tenant_id]), "tenants[0].id", "read it as a number", "quote")
+    # A string id of digits is still a valid DNS label: quoting is the fix.
+    assert load_settings(with_changes("prod", tenants=["2024"]), "prod").tenants[0].id == "2024"
+
+
+def test_a_bad_string_tenant_id_does_not_claim_it_was_a_number():
+    [problem] = problems_of(with_changes("prod", tenants=["Acme"]))
+    assert "number" not in problem
+
+
+def test_a_removed_image_is_one_problem():
+    assert_one_problem(with_changes("prod", image=None), "matih-minio:image: missing")
+
+
+@pytest.mark.parametrize(
+    ("section", "typo", "meant"),
+    [("topology", "drivesPerNode", "drivesPerServer"), ("topology", "serverPerPool", "serversPerPool")],
+)
+def test_an_unknown_key_gets_a_did_you_mean(section, typo, meant):
+    config = with_changes("prod")
+    config[section] = {**config[section], typo: 4}
+    problems = problems_of(config)
+    [unknown] = [p for p in problems if f"{section}.{typo}" in p]
+    assert f"did you mean {meant}?" in unknown
+
+
+def test_a_top_level_typo_gets_a_did_you_mean_and_a_stranger_only_the_list():
+    [typo] = problems_of(with_changes("prod", helmTimeoutSecond=600))
+    assert "did you mean helmTimeoutSeconds?" in typo
+    [stranger] = problems_of(with_changes("prod", colour="blue"))
+    assert "did you mean" not in stranger and "allowed: accessKeys" in stranger

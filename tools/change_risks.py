@@ -42,8 +42,9 @@ from typing import Any, Literal, Protocol
 
 from components.catalog import BUCKET_NAMES
 from components.iam import TenantPlacement
+from components.lifecycle import EXPIRE_NONCURRENT_RULE, EXPIRE_OBJECTS_RULE, EXPIRE_TEMPORARY_RULE
 from components.naming import TENANT_COMPONENT_TYPE
-from components.quantity import parse_quantity
+from components.quantity import format_bytes, parse_quantity
 
 Severity = Literal["refused", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("refused", "warning", "notice")
@@ -57,6 +58,9 @@ STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
 CLAIM_TYPE = "kubernetes:core/v1:PersistentVolumeClaim"
 JOB_TYPE = "kubernetes:batch/v1:Job"
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
+RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
+LIFECYCLE_TYPE = "minio:index/ilmPolicy:IlmPolicy"
+VERSIONING_TYPE = "minio:index/s3BucketVersioning:S3BucketVersioning"
 
 # terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag), as
 # vendored for the runner (tools/schemas/README.md); tools.fidelity reads the same file for its input checks.
@@ -208,6 +212,15 @@ RULE_TITLES: Mapping[str, str] = {
     "ilm-update": "Lifecycle rules updated (verify after the up)",
     "data-stays": "Data that will not move",
     "server-upgrade": "MinIO server build changed",
+    # What a setting change does to data kept, to running servers and to safety nets (one function each, below).
+    "root-rotation": "Root credentials rotated",
+    "retention-shortened": "Data deleted sooner or kept less",
+    "versioning-suspended": "Versioning suspended",
+    "force-destroy": "Buckets that a removal now empties",
+    "protection-lifted": "Protection lifted",
+    "namespace-deleted": "Namespaces deleted with everything in them",
+    "kms-changed": "Server KMS changed",
+    "quota-lowered": "Bucket quota lowered or added",
 }
 
 
@@ -292,11 +305,16 @@ def _release_risks(before: Record, after: Record, base: Snapshot, head: Snapshot
                 name,
                 f"mode `{old.get('mode')}` -> `{new.get('mode')}`: a server with a different data layout starts on "
                 "the old drives; MinIO cannot convert between standalone and distributed",
-                mirror,
+                "keep `topology.mode`; " + mirror,
             )
         )
     elif new.get("mode") == "distributed":
-        for key, what in (("replicas", "servers per pool"), ("drivesPerNode", "drives per server")):
+        # The chart's value -> what it means and the stack-file key that sets it (components/chart_values.py).
+        layout = (
+            ("replicas", "servers per pool", "topology.serversPerPool"),
+            ("drivesPerNode", "drives per server", "topology.drivesPerServer"),
+        )
+        for key, what, setting in layout:
             if old.get(key) != new.get(key):
                 risks.append(
                     Risk(
@@ -305,7 +323,7 @@ def _release_risks(before: Record, after: Record, base: Snapshot, head: Snapshot
                         name,
                         f"{what} {old.get(key)} -> {new.get(key)}: MinIO cannot change the servers or drives of an "
                         "existing pool (its erasure sets are fixed when the pool is formatted)",
-                        f"keep `{key}` as it is and grow by adding a pool of the same shape (`topology.pools`), or "
+                        f"keep `{setting}` as it is and grow by adding a pool of the same shape (`topology.pools`), or "
                         + mirror,
                     )
                 )
@@ -471,7 +489,8 @@ def _bucket_risks(before: Record, after: Record) -> list[Risk]:
                 f"`{name}` object locking {bool(old.get('objectLocking'))} -> {bool(new.get('objectLocking'))}: "
                 "the provider's update applies only acl and quota, so it reports success and changes nothing "
                 "(object locking is set when a bucket is created)",
-                "create a new bucket with the object-locking setting you want, `mc mirror --preserve` the objects "
+                f"keep `buckets.{catalog_bucket_of(name)}.objectLocking`; create a new bucket with the object-locking "
+                "setting you want, `mc mirror --preserve` the objects "
                 "into it, switch the consumers, then retire the old bucket",
             )
         )
@@ -495,7 +514,7 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
             "refused",
             after.name,
             f"{fields} changed: a new, empty MinIO is installed and the old release uninstalled (its claims stay)",
-            "keep the release's name and namespace; to move, deploy a second release and `mc mirror` the buckets",
+            "keep `releaseName` and `namespace`; to move, deploy a second release and `mc mirror` the buckets",
         )
     if after.type == NAMESPACE_TYPE:
         return Risk(
@@ -852,6 +871,245 @@ def _parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str])
     return risks
 
 
+# --- Settings whose change a reviewer must be told about --------------------------------------------------------------
+# One function per rule; each returns the risks of its rule with the severity beside the rule's id.
+
+
+def root_rotation_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """`rootCredentialsRotation` bumped: the release's generated root credentials get new `keepers`.
+
+    pulumi-random's `keepers` force a replacement, so both values are new (components/cluster.py); the root Secret
+    is rewritten and the pods roll on its checksum (components/chart_values.py `SECRETS_CHECKSUM_ANNOTATION`). In
+    distributed mode the servers authenticate each other with the root credentials (RELEASE.2024-12-18T13-15-44Z
+    cmd/jwt.go `authenticateNode`, cmd/storage-rest-server.go `storageServerRequestValidate`): old and new pods
+    reject each other until all run the new ones, so the pool is below quorum for the length of the roll."""
+    old = {r.urn: r.inputs.get("keepers") for r in base.resources if r.type == RANDOM_PASSWORD_TYPE}
+    rotated = {r.urn for r in head.resources if r.urn in old and old[r.urn] != r.inputs.get("keepers")}
+    risks = []
+    for release in (r for r in head.resources if r.type == RELEASE_TYPE):
+        if not rotated & set(release.options.get("dependsOn") or ()):
+            continue
+        distributed = _get(release.inputs, "values.mode") == "distributed"
+        effect = (
+            "in distributed mode a short outage: servers authenticate each other with the root credentials "
+            "(`cmd/jwt.go`), so old and new pods refuse each other and the pool is below quorum until every pod runs "
+            "the new ones"
+            if distributed
+            else "the single server restarts: a short outage"
+        )
+        risks.append(
+            Risk(
+                "root-rotation",
+                "warning",
+                release.name,
+                "`rootCredentialsRotation` replaces the generated root user and password, rewrites the root Secret "
+                f"and rolls every MinIO pod; {effect}. Shards read the new credentials at their next run; anything "
+                "else holding the old root credentials loses access",
+            )
+        )
+    return risks
+
+
+# Lifecycle rule id (components/lifecycle.py) -> what it expires and the stack-file key that sets it.
+LIFECYCLE_SETTINGS: Mapping[str, tuple[str, str]] = {
+    EXPIRE_OBJECTS_RULE: ("objects expire after", "buckets.{bucket}.expiryDays"),
+    EXPIRE_TEMPORARY_RULE: ("temporary objects expire after", "temporaryObjects.expiryDays"),
+    EXPIRE_NONCURRENT_RULE: ("noncurrent versions expire after", "buckets.{bucket}.noncurrentVersionExpiryDays"),
+}
+
+
+def catalog_bucket_of(bucket: str) -> str:
+    """The catalog bucket a bucket name is (or a tenant's `<bucket>-<tenant>` copy of), for the stack-file key."""
+    return next((b for b in BUCKET_NAMES if bucket == b or bucket.startswith(f"{b}-")), bucket)
+
+
+def _expiry_days(rule: Mapping[str, Any]) -> int | None:
+    """Days of an ILM rule: `expiration` ("30d", the form components/lifecycle.py writes) or the noncurrent days."""
+    expiration = rule.get("expiration")
+    if isinstance(expiration, str) and expiration.endswith("d") and expiration[:-1].isdigit():
+        return int(expiration[:-1])
+    days = rule.get("noncurrentVersionExpirationDays")
+    return int(days) if isinstance(days, (int, float)) else None
+
+
+def _buckets(snapshot: Snapshot) -> set[Any]:
+    return {r.inputs.get("bucket") for r in snapshot.resources if r.type == BUCKET_TYPE}
+
+
+def _lifecycle_days(snapshot: Snapshot) -> dict[tuple[Any, str], int | None]:
+    days = {}
+    for record in snapshot.resources:
+        if record.type == LIFECYCLE_TYPE:
+            for rule in record.inputs.get("rules") or ():
+                days[(record.inputs.get("bucket"), str(rule.get("id")))] = _expiry_days(rule)
+    return days
+
+
+def retention_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """An existing bucket whose lifecycle now deletes objects sooner, or starts deleting them (`expiryDays`,
+    `temporaryObjects.expiryDays`, `noncurrentVersionExpiryDays` lowered or newly set). MinIO's scanner applies a
+    rule to objects already there (RELEASE.2024-12-18T13-15-44Z cmd/data-scanner.go `applyLifecycle`): what is older
+    than the new limit is deleted at the next scan, and no setting brings it back."""
+    before, existing = _lifecycle_days(base), _buckets(base)
+    risks = []
+    for (bucket, rule), days in sorted(_lifecycle_days(head).items(), key=str):
+        was = before.get((bucket, rule))
+        if bucket not in existing or days is None or (was is not None and days >= was):
+            continue
+        what, key = LIFECYCLE_SETTINGS.get(rule, (f"rule `{rule}` expires after", "buckets"))
+        change = f"{was} -> {days} days" if was is not None else f"{days} days (kept until now)"
+        risks.append(
+            Risk(
+                "retention-shortened",
+                "warning",
+                str(bucket),
+                f"{what} {change} (`{key.format(bucket=catalog_bucket_of(str(bucket)))}`): what is older is deleted "
+                "at MinIO's next lifecycle scan, irreversibly",
+            )
+        )
+    return risks
+
+
+def versioning_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """`versioning` turned off on a bucket that stays: terraform-provider-minio v1.20.1 suspends versioning when the
+    resource is deleted (minio/resource_minio_s3_bucket_versioning.go `minioDeleteBucketVersioning`), unless the
+    resource is retained; an in-place `Suspended` does the same."""
+    buckets = _buckets(head)
+    new = {r.urn: r for r in head.resources if r.type == VERSIONING_TYPE}
+    risks = []
+    for record in (r for r in base.resources if r.type == VERSIONING_TYPE):
+        after = new.get(record.urn)
+        status = _get(after.inputs, "versioningConfiguration.status") if after is not None else None
+        removed = after is None and record.inputs.get("bucket") in buckets and not record.options.get("retainOnDelete")
+        if removed or (after is not None and status == "Suspended"):
+            bucket = str(record.inputs.get("bucket"))
+            risks.append(
+                Risk(
+                    "versioning-suspended",
+                    "warning",
+                    bucket,
+                    f"versioning suspended (`buckets.{catalog_bucket_of(bucket)}.versioning`): from now on an "
+                    "overwrite or delete keeps no previous version; versions already kept stay",
+                )
+            )
+    return risks
+
+
+def force_destroy_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """`forceDestroy` turned on (`forceDestroyBuckets`, or a tenant's `state: purge`): terraform-provider-minio
+    v1.20.1 then deletes every object and version when the bucket is removed (`minioDeleteBucket`)."""
+    old = {r.urn: r for r in base.resources if r.type == BUCKET_TYPE}
+    return [
+        Risk(
+            "force-destroy",
+            "warning",
+            str(r.inputs.get("bucket")),
+            "removing this bucket (or `pulumi destroy`) now deletes every object and version in it",
+        )
+        for r in head.resources
+        if r.urn in old and r.inputs.get("forceDestroy") and not old[r.urn].inputs.get("forceDestroy")
+    ]
+
+
+def protection_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """`protect` lifted (`protect: false`, or a tenant offboarded): a later change or `pulumi destroy` can delete it."""
+    old = {r.urn: r for r in base.resources}
+    return [
+        Risk(
+            "protection-lifted",
+            "warning",
+            r.name,
+            f"this {_kind(r.type)} is no longer protected: a later change or `pulumi destroy` can delete it",
+        )
+        for r in head.resources
+        if r.urn in old and old[r.urn].options.get("protect") and not r.options.get("protect")
+    ]
+
+
+def namespace_deletion_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """A namespace this program stops declaring (`createServiceNamespaces: false`): Kubernetes deletes everything in
+    it, other teams' workloads included, unless it is retained (protected ones are refused by `protected-delete`)."""
+    kept = {r.urn for r in head.resources}
+    return [
+        Risk(
+            "namespace-deleted",
+            "warning",
+            str(_get(r.inputs, "metadata.name") or r.name),
+            "the namespace is deleted, and with it every object in it, whoever created it",
+        )
+        for r in base.resources
+        if r.type == NAMESPACE_TYPE
+        and r.urn not in kept
+        and not r.options.get("protect")
+        and not r.options.get("retainOnDelete")
+    ]
+
+
+KMS_VARIABLES = ("MINIO_KMS_KES_ENDPOINT", "MINIO_KMS_KES_KEY_NAME")
+
+
+def kms_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """`kms.mode`, `kms.keyName` or the KES endpoint changed: objects already written stay encrypted under the old
+    KMS and keys (MinIO seals each object's key with the KMS key named at write time, RELEASE.2024-12-18T13-15-44Z
+    internal/crypto `S3.UnsealObjectKey`), so the server must still reach them to read those objects."""
+    was, now = base.outputs.get("kms") or {}, head.outputs.get("kms") or {}
+    changes = (
+        [f"mode `{was.get('mode')}` -> `{now.get('mode')}`"]
+        if was and now and was.get("mode") != now.get("mode")
+        else []
+    )
+    old = {r.urn: r for r in base.resources if r.type == RELEASE_TYPE}
+    for release in (r for r in head.resources if r.urn in old):
+        for variable in KMS_VARIABLES:
+            before = _get(old[release.urn].inputs, f"values.environment.{variable}")
+            after = _get(release.inputs, f"values.environment.{variable}")
+            if before != after and before is not None:
+                changes.append(f"`{variable}` `{before}` -> `{after}`")
+    if not changes:
+        return []
+    return [
+        Risk(
+            "kms-changed",
+            "warning",
+            "kms",
+            f"{', '.join(changes)}: objects already written stay encrypted with the old KMS's keys; MinIO must still "
+            "reach that KMS and key to read them, or they are unreadable",
+        )
+    ]
+
+
+def quota_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """A bucket quota lowered or added: MinIO refuses writes once the bucket holds more (RELEASE.2024-12-18T13-15-44Z
+    cmd/bucket-quota.go `enforceQuotaHard`); nothing is deleted."""
+    old = {r.urn: r for r in base.resources if r.type == BUCKET_TYPE}
+    risks = []
+    for record in (r for r in head.resources if r.urn in old):
+        was, now = old[record.urn].inputs.get("quota"), record.inputs.get("quota")
+        if now and (not was or now < was):
+            risks.append(
+                Risk(
+                    "quota-lowered",
+                    "notice",
+                    str(record.inputs.get("bucket")),
+                    f"quota {format_bytes(int(was)) if was else 'none'} -> {format_bytes(int(now))}: writes are "
+                    "refused once the bucket holds more; nothing is deleted",
+                )
+            )
+    return risks
+
+
+SETTING_RULES: tuple[Callable[[Snapshot, Snapshot], list[Risk]], ...] = (
+    root_rotation_risks,
+    retention_risks,
+    versioning_risks,
+    force_destroy_risks,
+    protection_risks,
+    namespace_deletion_risks,
+    kms_risks,
+    quota_risks,
+)
+
+
 @dataclass(frozen=True)
 class Assessment:
     risks: tuple[Risk, ...]
@@ -884,6 +1142,8 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
     risks += _key_in_use_risks(base, head)
     risks += _parent_user_risks(base, head, frozenset(replaced))
     risks += _ilm_update_risks(base, head, frozenset(replaced))
+    for rule in SETTING_RULES:
+        risks += rule(base, head)
     order = list(RULE_TITLES)
     risks.sort(key=lambda r: (SEVERITIES.index(r.severity), order.index(r.rule), r.subject))
     return Assessment(tuple(risks), frozenset(replaced))

@@ -31,6 +31,7 @@ from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _spec
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from components.catalog import shown_value
 from tools.fidelity import (
     StackFileError,
     Violation,
@@ -55,8 +56,9 @@ def project_name(project_dir: Path = PROJECT_DIR) -> str:
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     """The `config:` block of Pulumi.<stack>.yaml as the CLI reads it: YAML values, keys `<namespace>:<name>`."""
     path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise StackFileError([f"no stack file {path.name}; stacks here: {', '.join(available_stacks(project_dir))}"])
+    if not stack or not path.exists():
+        missing = "no stack given (an empty STACK=)" if not stack else f"no stack file {path.name}"
+        raise StackFileError([f"{missing}; stacks here: {', '.join(available_stacks(project_dir))}"])
     document = load_cli_yaml(path) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config or {}, dict):
@@ -132,6 +134,25 @@ def _secret_digests(value: Any, path: str = "") -> dict[str, Any]:
     return found
 
 
+SECRET_TYPE = "kubernetes:core/v1:Secret"
+
+
+def _clear_values(type_token: str, inputs: Any) -> dict[str, dict[str, str]]:
+    """Input path of a Secret's masked data -> the values of its keys that are not secret, as the catalog decides
+    (components/catalog.py `shown_value`), so that the plan diff can show a changed bucket or endpoint in clear."""
+    if type_token != SECRET_TYPE or not isinstance(inputs, dict):
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for path in ("stringData", "data"):
+        value = inputs.get(path)
+        if isinstance(value, dict) and value.get(_special_sig_key) == _special_secret_sig:
+            plain = value.get("value")
+            if isinstance(plain, dict) and path == "stringData":  # `data` is base64: nothing to show
+                shown = {str(k): shown_value(str(k), v) for k, v in plain.items() if isinstance(v, str)}
+                found[path] = {k: v for k, v in sorted(shown.items()) if v is not None}
+    return found
+
+
 def _secret(value: Any) -> dict[str, Any]:
     return {_special_sig_key: _special_secret_sig, "value": value}
 
@@ -150,6 +171,7 @@ class ResourceRecord:
     # for a component what it registered (pulumi v3.259.0 step_executor.go `executeRegisterResourceOutputs`). Stack
     # policies see these, resource policies the inputs (step_generator.go `AnalyzeResources`, `Properties: v.Outputs`).
     outputs: dict[str, Any] = field(default_factory=dict)
+    clearValues: dict[str, dict[str, str]] = field(default_factory=dict)  # a Secret's non-secret keys, _clear_values
 
 
 @dataclass
@@ -326,6 +348,7 @@ class _RecordingMonitor(mocks.MockMonitor):
             options=options,
             secretDigests=_secret_digests(inputs),
             outputs=_mask(outputs),
+            clearValues=_clear_values(request.type, inputs),
         )
         self.records.append(record)
         if not custom:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from components.catalog import is_secret_key
 from components.quantity import format_bytes
 from tools.cli import reports_errors
 from tools.engine import Inventory, ResourceRecord, run_stack
@@ -49,11 +50,17 @@ def _claim(inputs: dict[str, Any]) -> str:
     return f"{meta.get('namespace')}/{meta.get('name')} {size} of class {spec.get('storageClassName')}"
 
 
-def _secret(inputs: dict[str, Any]) -> str:
-    meta = inputs.get("metadata", {})
-    data = inputs.get("stringData", inputs.get("data"))
-    keys = sorted(data) if isinstance(data, dict) else ["[secret]"]
-    return f"{meta.get('namespace')}/{meta.get('name')} keys: {', '.join(keys)}"
+def _secret(record: ResourceRecord) -> str:
+    """The keys a Secret holds, the secret ones marked (components/catalog.py `is_secret_key`); never a value. Masked
+    data has its keys in the runner's digests (tools.engine `secretDigests`)."""
+    meta = record.inputs.get("metadata", {})
+    keys: set[str] = set()
+    for path in ("stringData", "data"):
+        data = record.inputs.get(path)
+        digests = record.secretDigests.get(path)
+        keys |= set(data) if isinstance(data, dict) else set(digests) if isinstance(digests, dict) else set()
+    listed = [f"{key} (secret)" if is_secret_key(key) else key for key in sorted(keys)]
+    return f"{meta.get('namespace')}/{meta.get('name')} keys: {', '.join(listed) or '-'}"
 
 
 def _volume(inputs: dict[str, Any]) -> str:
@@ -62,9 +69,11 @@ def _volume(inputs: dict[str, Any]) -> str:
     return f"{spec.get('local', {}).get('path')} on {node}, {spec.get('capacity', {}).get('storage')}"
 
 
+# Summaries that need more than the inputs.
+RECORD_SUMMARIES: dict[str, Callable[[ResourceRecord], str]] = {"kubernetes:core/v1:Secret": _secret}
+
 SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "kubernetes:helm.sh/v3:Release": _release,
-    "kubernetes:core/v1:Secret": _secret,
     "kubernetes:batch/v1:Job": _job,
     "kubernetes:core/v1:PersistentVolumeClaim": _claim,
     "kubernetes:core/v1:PersistentVolume": _volume,
@@ -106,6 +115,12 @@ def _flags(record: ResourceRecord) -> str:
     return f" [{', '.join(flags)}]" if flags else ""
 
 
+def _summary(record: ResourceRecord) -> str:
+    if record.type in RECORD_SUMMARIES:
+        return RECORD_SUMMARIES[record.type](record)
+    return SUMMARIES.get(record.type, lambda _i: "")(record.inputs)
+
+
 def render_tree(inventory: Inventory) -> str:
     """Components with their resources, indented by parentage, each with its key settings."""
     lines = [f"Stack {inventory.stack} ({len(inventory.resources)} resources)"]
@@ -113,7 +128,7 @@ def render_tree(inventory: Inventory) -> str:
     def walk(parent: str, depth: int) -> None:
         for record in inventory.children(parent):
             # A read (`Secret.get`) has no inputs: its flag names what it reads.
-            summary = "" if record.options.get("readId") else SUMMARIES.get(record.type, lambda _i: "")(record.inputs)
+            summary = "" if record.options.get("readId") else _summary(record)
             detail = f": {summary}" if summary else ""
             lines.append(f"{'  ' * depth}- {_short_type(record.type)} {record.name}{detail}{_flags(record)}")
             walk(record.urn, depth + 1)

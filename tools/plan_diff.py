@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from components.catalog import SERVICE_IDS
 from components.quantity import format_bytes
 from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess, tenant_of, urn_name
 from tools.cli import USAGE_ERROR, reports_errors
@@ -167,10 +168,16 @@ def list_delta(before: list[Any], after: list[Any]) -> tuple[list[Any], list[Any
 
 @dataclass(frozen=True)
 class SecretChange:
-    """A key of a masked value (a Secret's stringData) whose value was added, removed or changed; never the value."""
+    """A key of a masked value (a Secret's stringData) whose value was added, removed or changed.
+
+    `masked`: a secret key (components/catalog.py `is_secret_key`), whose sides are the runner's keyed digests;
+    otherwise the sides are the values in clear (a catalog file's credential properties masked)."""
 
     path: str
     status: str  # "added", "removed" or "changed"
+    before: Any = ABSENT
+    after: Any = ABSENT
+    masked: bool = True
 
 
 @dataclass(frozen=True)
@@ -236,27 +243,64 @@ def _resource_options(record: ResourceRecord) -> dict[str, Any]:
     return {**record.options, "parent": record.parent}
 
 
-def diff_secret_digests(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[SecretChange, ...]:
-    """Keys of masked values that differ, from the runner's digests (tools.engine `secretDigests`).
+def _property_changes(path: str, before: Any, after: Any) -> list[SecretChange]:
+    """A catalog file shown per property: `name=value` lines that differ (credential properties are masked)."""
+
+    def properties(text: Any) -> dict[str, str]:
+        pairs = (line.partition("=") for line in (text if isinstance(text, str) else "").splitlines())
+        return {name: value for name, sep, value in pairs if sep}
+
+    old, new = properties(before), properties(after)
+    return [
+        SecretChange(
+            f"{path} {name}",
+            "added" if name not in old else "removed" if name not in new else "changed",
+            old.get(name, ABSENT),
+            new.get(name, ABSENT),
+            masked=False,
+        )
+        for name in sorted(old.keys() | new.keys(), key=lambda n: [*old, *new].index(n))
+        if old.get(name) != new.get(name)
+    ]
+
+
+def diff_secret_digests(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    clear_before: Mapping[str, Mapping[str, str]] | None = None,
+    clear_after: Mapping[str, Mapping[str, str]] | None = None,
+) -> tuple[SecretChange, ...]:
+    """Keys of masked values that differ, from the runner's digests (tools.engine `secretDigests`); a key that is
+    no secret (tools.engine `clearValues`) with its values in clear, a secret one with its digests.
 
     A path that only one side recorded is no change: the other side's inputs show it (added or removed)."""
-    changes = []
+    changes: list[SecretChange] = []
     for path in sorted(before.keys() & after.keys()):
         old, new = before[path], after[path]
         if isinstance(old, dict) and isinstance(new, dict):
+            shown_old, shown_new = (clear_before or {}).get(path, {}), (clear_after or {}).get(path, {})
             for key in sorted(old.keys() | new.keys()):
-                if old.get(key) != new.get(key):
-                    status = "added" if key not in old else "removed" if key not in new else "changed"
-                    changes.append(SecretChange(_key_path(path, key), status))
+                if old.get(key) == new.get(key):
+                    continue
+                status = "added" if key not in old else "removed" if key not in new else "changed"
+                key_path = _key_path(path, key)
+                if key in shown_old or key in shown_new:
+                    was, now = shown_old.get(key, ABSENT), shown_new.get(key, ABSENT)
+                    if key.endswith(".properties"):
+                        changes += _property_changes(key_path, was, now) or [SecretChange(key_path, status)]
+                    else:
+                        changes.append(SecretChange(key_path, status, was, now, masked=False))
+                else:
+                    changes.append(SecretChange(key_path, status, old.get(key, ABSENT), new.get(key, ABSENT)))
         elif old != new:
-            changes.append(SecretChange(path, "changed"))
+            changes.append(SecretChange(path, "changed", old, new))
     return tuple(changes)
 
 
 def _resource_change(before: ResourceRecord, after: ResourceRecord, replaced: bool) -> ResourceChange | None:
     inputs = tuple(diff_values(before.inputs, after.inputs))
     options = tuple(diff_values(_resource_options(before), _resource_options(after)))
-    secrets = diff_secret_digests(before.secretDigests, after.secretDigests)
+    secrets = diff_secret_digests(before.secretDigests, after.secretDigests, before.clearValues, after.clearValues)
     if not (inputs or options or secrets):
         return None
     return ResourceChange(after.urn, after.type, after.name, inputs, options, secrets, replaced)
@@ -272,13 +316,23 @@ def _policy_documents(inventory: Inventory) -> dict[str, dict[str, Any]]:
     return documents
 
 
+_KEY_GENERATION = re.compile(r"-g([0-9]+)$")  # components/rotation.py access_key_resource_name
+
+
 def _policy_owner(record: ResourceRecord) -> tuple[str, str]:
-    """(tenant, service) of a service's access-key policy or of its all-tenants parent policy."""
+    """(tenant, service) of a service's access-key policy or of its all-tenants parent policy, in the stack file's
+    words: the catalog's service id (a rotated key says its generation), never the resource name."""
     tenant = tenant_of(record) or ALL_TENANTS
-    service = record.name.removeprefix(f"{tenant}-")
+    rest = record.name.removeprefix(f"{tenant}-")
+    generation = _KEY_GENERATION.search(rest)
+    base = rest[: generation.start()] if generation else rest
     for suffix in POLICY_NAME_SUFFIXES:
-        service = service.removesuffix(suffix)
-    return tenant, service
+        base = base.removesuffix(suffix)
+    service = base if base in SERVICE_IDS else rest  # anything else keeps its name rather than guess
+    return (
+        tenant,
+        f"{service} (key generation {generation.group(1)})" if generation and base in SERVICE_IDS else service,
+    )
 
 
 def _statements(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -486,9 +540,20 @@ def _resource_blocks(verb: str, records: tuple[ResourceRecord, ...], owners: Map
     return blocks
 
 
+def _secret_cells(change: SecretChange) -> tuple[str, str]:
+    """A secret key's sides as digests (keyed per diff, so they say only whether it changed), others in clear."""
+    if not change.masked:
+        return _cell(change.before), _cell(change.after)
+
+    def side(digest: Any) -> str:
+        return "*(absent)*" if digest is ABSENT else f"*secret* {_code(f'digest {digest}')}"
+
+    return side(change.before), side(change.after)
+
+
 def _changed_block(change: ResourceChange) -> list[str]:
     rows = [(_code(c.path), *_change_cells(c)) for c in change.inputs]
-    rows += [(_code(c.path), "*(masked)*", f"*{c.status}*") for c in change.secrets]
+    rows += [(_code(c.path), *_secret_cells(c)) for c in change.secrets]
     rows += [(f"{_code(c.path)} *(option)*", *_change_cells(c)) for c in change.options]
     verb = "replaced" if change.replaced else "changed"
     title = f"#### {_code(change.name)} {_code(change.type)} ({verb})"
@@ -716,6 +781,11 @@ def write_inventory(argv: list[str] | None = None) -> int:
     """Child-process entry point (`stack project_dir output`): run one tree's program with this tree's engine and
     write the inventory JSON; a stack-file or program error is one clean message on stderr, which the parent shows."""
     stack, project_dir, output = argv if argv is not None else sys.argv[1:]
+    if Path(project_dir).resolve() != PROJECT_DIR.resolve():
+        # This module's imports (tools.change_risks, tools.engine) loaded this tree's `components`; the other tree's
+        # program must import its own, or a change to components/ would never show in the diff.
+        for name in [m for m in sys.modules if m == "components" or m.startswith("components.")]:
+            del sys.modules[name]
     inventory = run_stack(stack, project_dir=Path(project_dir))
     Path(output).write_text(json.dumps(inventory.to_json()))
     return 0
@@ -748,6 +818,9 @@ def run_side(stack: str, project_dir: Path, digest_key: str) -> Side:
 
 
 def plan_diff(base_ref: str, stack: str, project_dir: Path = PROJECT_DIR) -> Report:
+    if not stack:
+        stacks = ", ".join(available_stacks(project_dir))
+        raise PlanDiffError(f"no stack given (an empty STACK=); stacks here: {stacks}")
     if not (project_dir / f"Pulumi.{stack}.yaml").exists():
         raise PlanDiffError(f"no stack {stack!r} here; stacks: {', '.join(available_stacks(project_dir))}")
     with tempfile.TemporaryDirectory(prefix="plan-diff-base-") as scratch:
