@@ -15,6 +15,7 @@ from typing import Any
 from components.catalog import BUCKET_NAMES
 from components.chart_values import secret_names
 from components.naming import service_parent_user
+from components.rotation import retirement_problems
 from components.settings import (
     PLATFORM_STACK_KEY,
     PROJECT,
@@ -30,7 +31,8 @@ from components.tenancy import consuming_services
 
 TENANT_PLATFORM_OUTPUT = "tenantPlatform"
 # Raised when the output's shape changes, so that a shard never misreads an older or newer platform.
-CONTRACT_VERSION = 1
+# 2: `accessKeys` carries the rotation only; retiring keys is each shard's own decision (accessKeys.retireThrough).
+CONTRACT_VERSION = 2
 KMS_MODES = ("none", "static", "kes")
 
 
@@ -56,10 +58,9 @@ def tenant_platform(settings: Settings) -> dict[str, Any]:
         },
         "temporaryObjectExpiryDays": settings.temporary_object_expiry_days,
         # Platform-wide key rotation reaches shard tenants too; their key resource names follow the generation.
-        "accessKeys": {
-            "rotation": settings.access_keys.rotation,
-            "retirePrevious": settings.access_keys.retire_previous,
-        },
+        # The platform's retirement does not: a shard may be behind (its Secrets still carry an older generation),
+        # so only the shard's own accessKeys.retireThrough retires its tenants' keys (components/rotation.py).
+        "accessKeys": {"rotation": settings.access_keys.rotation},
         "protect": settings.protect,
         "rootCredentialsSecret": {"namespace": settings.namespace, "name": secret_names(settings).root_credentials},
     }
@@ -180,7 +181,6 @@ def shard_context(
         reader.typed(parents, f"parentUsers.{service}", str, "the MinIO user name of the service's parent")
     keys = reader.mapping(exported, "accessKeys")
     rotation = reader.typed(keys, "accessKeys.rotation", int, "a rotation counter")
-    retire = reader.typed(keys, "accessKeys.retirePrevious", bool, "true or false")
     root = reader.mapping(exported, "rootCredentialsSecret")
     namespace = reader.typed(root, "rootCredentialsSecret.namespace", str, "a namespace")
     secret_name = reader.typed(root, "rootCredentialsSecret.name", str, "a Secret name")
@@ -193,13 +193,18 @@ def shard_context(
         buckets=_bucket_options(reader, exported),
         temporary_object_expiry_days=reader.typed(exported, "temporaryObjectExpiryDays", int, "days") or 0,
         trino=shard.trino,
-        access_keys=AccessKeySettings(rotation or 0, bool(retire)),
+        access_keys=AccessKeySettings(rotation or 0, shard.retire_through),
         tls=bool(reader.typed(exported, "tls", bool, "true or false")),
         parent_users={service: str(parents.get(service)) for service in consuming_services()},
         root_credentials=SecretLocation(namespace or "", secret_name or ""),
     )
     if problems:
         raise PlatformOutputError(stack, problems)
+    retirement = retirement_problems(
+        context.access_keys, shard.tenants, rotation_key=f"the platform's accessKeys.rotation ({stack})"
+    )
+    if retirement:
+        raise ConfigError(retirement)
     duplicates = [
         f"{PROJECT}:tenants: got {tenant.id!r}; must be a tenant that no other stack holds: the platform stack "
         f"{stack} lists it too ({PLATFORM_STACK_KEY} of shard {shard.stack}); a tenant lives in exactly one stack "

@@ -19,6 +19,7 @@ from components.catalog import bucket as catalog_bucket
 from components.erasure import ErasureFigures
 from components.naming import DNS_LABEL, TENANT_KMS_KEY_PREFIX, tenant_id_problem
 from components.quantity import parse_quantity
+from components.rotation import retirement_problems
 
 PROJECT = "matih-minio"
 OFFICIAL_CHART_REPO = "https://charts.min.io/"
@@ -191,7 +192,9 @@ class TenantSettings:
     # Access-key rotation counters (components/rotation.py): bump one by one to rotate.
     key_rotation: int = 0
     service_key_rotation: Mapping[str, int] = field(default_factory=dict)
-    retire_previous_keys: bool = False
+    # Retirement names a generation (components/rotation.py): every generation up to it is deleted.
+    retire_keys_through: int = 0
+    service_retire_keys_through: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def dedicated_buckets(self) -> bool:
@@ -211,7 +214,7 @@ class AccessKeySettings:
     """Platform-wide access-key rotation: bumping `rotation` rotates every tenant's keys."""
 
     rotation: int = 0
-    retire_previous: bool = False
+    retire_through: int = 0  # retire every generation up to this one (0: none)
 
 
 @dataclass(frozen=True)
@@ -811,6 +814,35 @@ def _read_scheduling(root: _Reader) -> SchedulingSettings:
     return SchedulingSettings(scheduling.string_map("nodeSelector"), tuple(tolerations))
 
 
+# Keys this program no longer reads, each with what replaces it: a stack file still using one gets told, not ignored.
+# A boolean "retire the previous generation" left set deleted, at the next rotation, the generation every pod held.
+TENANT_RETIRED_KEYS: Mapping[str, str] = {
+    "retirePreviousKeys": (
+        "absent: replaced by retireKeysThrough: <generation> (every generation up to it is retired; a true left set "
+        "deleted the keys every pod held at the next rotation). To keep what true did now, set retireKeysThrough to "
+        "the current generation minus 1 (1 + accessKeys.rotation + keyRotation + serviceKeyRotation.<service>)"
+    ),
+}
+ACCESS_KEYS_RETIRED_KEYS: Mapping[str, str] = {
+    "retirePrevious": (
+        "absent: replaced by accessKeys.retireThrough: <generation> (every tenant key up to that generation is "
+        "retired; a true left set deleted the keys every pod held at the next rotation). To keep what true did now, "
+        "set it to accessKeys.rotation"
+    ),
+}
+MAX_GENERATION = 3 * MAX_ROTATION + 1
+
+
+def _refuse_retired_keys(reader: _Reader, retired: Mapping[str, str]) -> None:
+    for key, replacement in retired.items():
+        if reader.has(key):
+            reader.problem(key, reader.raw(key), replacement)
+
+
+def _generation(reader: _Reader, name: str) -> int:
+    return reader.integer(name, 0, minimum=0, maximum=MAX_GENERATION) or 0
+
+
 TENANT_KEYS = {
     "id",
     "isolation",
@@ -820,7 +852,9 @@ TENANT_KEYS = {
     "adopt",
     "keyRotation",
     "serviceKeyRotation",
-    "retirePreviousKeys",
+    "retireKeysThrough",
+    "serviceRetireKeysThrough",
+    *TENANT_RETIRED_KEYS,
 }
 
 
@@ -832,6 +866,12 @@ def _read_service_key_rotation(entry: _Reader) -> dict[str, int]:
     keyed = tuple(s for s in SERVICE_IDS if grants_of(s))  # services that hold an access key per tenant
     counters = entry.child("serviceKeyRotation", set(keyed))
     return {service: _rotation(counters, service) for service in keyed if counters.has(service)}
+
+
+def _read_service_retire_keys_through(entry: _Reader) -> dict[str, int]:
+    keyed = tuple(s for s in SERVICE_IDS if grants_of(s))
+    marks = entry.child("serviceRetireKeysThrough", set(keyed))
+    return {service: _generation(marks, service) for service in keyed if marks.has(service)}
 
 
 def _read_tenant_state(entry: _Reader, tenant_id: str) -> str:
@@ -891,15 +931,18 @@ def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
                 adopt=entry.boolean("adopt", False),
                 key_rotation=_rotation(entry, "keyRotation"),
                 service_key_rotation=_read_service_key_rotation(entry),
-                retire_previous_keys=entry.boolean("retirePreviousKeys", False),
+                retire_keys_through=_generation(entry, "retireKeysThrough"),
+                service_retire_keys_through=_read_service_retire_keys_through(entry),
             )
         )
+        _refuse_retired_keys(entry, TENANT_RETIRED_KEYS)
     return tuple(tenants)
 
 
 def _read_access_keys(root: _Reader) -> AccessKeySettings:
-    access_keys = root.child("accessKeys", {"rotation", "retirePrevious"})
-    return AccessKeySettings(_rotation(access_keys, "rotation"), access_keys.boolean("retirePrevious", False))
+    access_keys = root.child("accessKeys", {"rotation", "retireThrough", "retirePrevious"})
+    _refuse_retired_keys(access_keys, ACCESS_KEYS_RETIRED_KEYS)
+    return AccessKeySettings(_rotation(access_keys, "rotation"), _generation(access_keys, "retireThrough"))
 
 
 def _read_services(root: _Reader) -> dict[str, str]:
@@ -1022,6 +1065,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     timeout = root.integer("helmTimeoutSeconds", 900, minimum=60, maximum=3600)
     tenants = _read_tenants(root)
     access_keys = _read_access_keys(root)
+    problems += retirement_problems(access_keys, tenants)
     root_rotation = _rotation(root, "rootCredentialsRotation")
     services = _read_services(root)
     buckets = _read_buckets(root)
@@ -1094,7 +1138,18 @@ PLATFORM_STACK_KEY = "platformStack"
 # protection) it reads from the platform stack, so that a tenant moved between stacks keeps every setting.
 # `minioCaFile`: the CA the shard's MinIO provider trusts when the platform serves TLS (the platform's own is
 # `api.caFile`, a path on the machine that runs the platform's Pulumi, which need not be this one).
-SHARD_KEYS = {PLATFORM_STACK_KEY, "tenants", "services", "trino", "kubernetes", "minioEndpoint", "minioCaFile"}
+# `accessKeys`: only `retireThrough`, since retiring keys is each shard's own decision (components/rotation.py); the
+# rotation counter is the platform's and reaches the shard through `tenantPlatform`.
+SHARD_KEYS = {
+    PLATFORM_STACK_KEY,
+    "tenants",
+    "services",
+    "trino",
+    "kubernetes",
+    "minioEndpoint",
+    "minioCaFile",
+    "accessKeys",
+}
 # Pulumi.yaml's `config:` defaults, which the CLI applies to every stack of the project, shards included
 # (pulumi/pulumi ValidateStackConfigAndApplyProjectConfig). A shard cannot tell them from a value written in its
 # file, so a platform key holding exactly its declared default is let through; any other value is refused.
@@ -1125,6 +1180,20 @@ class ShardSettings:
     service_namespaces: Mapping[str, str]
     trino: TrinoSettings
     minio_ca_file: str | None = None
+    retire_through: int = 0  # the shard's own accessKeys.retireThrough, checked against the platform's rotation
+
+
+def _read_shard_retirement(root: _Reader) -> int:
+    access_keys = root.child("accessKeys", {"retireThrough", "rotation", *ACCESS_KEYS_RETIRED_KEYS})
+    if access_keys.has("rotation"):
+        access_keys.problem(
+            "rotation",
+            access_keys.raw("rotation"),
+            "absent in a tenant shard: the platform stack's accessKeys.rotation rotates every shard's tenants "
+            "(a shard decides only accessKeys.retireThrough)",
+        )
+    _refuse_retired_keys(access_keys, ACCESS_KEYS_RETIRED_KEYS)
+    return _generation(access_keys, "retireThrough")
 
 
 def is_shard_config(raw: Mapping[str, Any]) -> bool:
@@ -1175,6 +1244,7 @@ def load_shard_settings(raw: Mapping[str, Any], stack: str) -> ShardSettings:
         minio_ca_file=root.string(
             "minioCaFile", check=_is_absolute_path, rule="an absolute path to a PEM CA file on the Pulumi machine"
         ),
+        retire_through=_read_shard_retirement(root),
     )
     if problems:
         raise ConfigError(problems)

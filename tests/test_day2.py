@@ -63,11 +63,11 @@ def under(inventory: Inventory, tenant: str) -> list[ResourceRecord]:
 
 def test_tenant_entries_default_to_active_with_no_rotation():
     tenant = settings_with().tenants[2]
-    assert (tenant.state, tenant.adopt, tenant.key_rotation, tenant.retire_previous_keys) == (
+    assert (tenant.state, tenant.adopt, tenant.key_rotation, tenant.retire_keys_through) == (
         "active",
         False,
         0,
-        False,
+        0,
     )
     assert dict(tenant.service_key_rotation) == {}
 
@@ -84,7 +84,7 @@ def test_tenant_entries_default_to_active_with_no_rotation():
         ({"keyRotation": True}, "tenants[2].keyRotation", "an integer from 0"),
         ({"serviceKeyRotation": {"web": 1}}, "tenants[2].serviceKeyRotation.web", "allowed: backup-jobs"),
         ({"serviceKeyRotation": {"trino": "1"}}, "tenants[2].serviceKeyRotation.trino", "an integer"),
-        ({"retirePreviousKeys": 1}, "tenants[2].retirePreviousKeys", "true or false"),
+        ({"retireKeysThrough": True}, "tenants[2].retireKeysThrough", "an integer from 0"),
         ({"sate": "offboarding"}, "tenants[2].sate", "unknown keys are usually typos"),
     ],
 )
@@ -99,7 +99,7 @@ def test_bad_tenant_lifecycle_fields_are_refused(fields, key, fragment):
     [
         ({"accessKeys": {"rotation": -1}}, "accessKeys.rotation"),
         ({"accessKeys": {"rotate": 1}}, "accessKeys.rotate"),
-        ({"accessKeys": {"retirePrevious": "true"}}, "accessKeys.retirePrevious"),
+        ({"accessKeys": {"retireThrough": "1"}}, "accessKeys.retireThrough"),
         ({"rootCredentialsRotation": "1"}, "rootCredentialsRotation"),
     ],
 )
@@ -147,8 +147,9 @@ def test_a_tenant_rotation_adds_a_current_key_and_keeps_the_previous():
     assert generations(settings, tenant=0) == [(1, True, "acme-corp-trino-access-key")]
 
 
-def test_the_next_rotation_drops_the_generation_before_the_previous():
-    assert [g for g, _, _ in generations(settings_with(tenants=initech(keyRotation=2)))] == [2, 3]
+def test_the_next_rotation_keeps_every_unretired_generation():
+    # Nothing is retired implicitly: a pod that has not restarted since the first rotation still holds generation 1.
+    assert [g for g, _, _ in generations(settings_with(tenants=initech(keyRotation=2)))] == [1, 2, 3]
 
 
 def test_a_service_rotation_rotates_that_service_only():
@@ -159,9 +160,10 @@ def test_a_service_rotation_rotates_that_service_only():
 
 def test_rotation_counters_add_up():
     settings = settings_with(
-        accessKeys={"rotation": 1}, tenants=initech(keyRotation=1, serviceKeyRotation={"trino": 1})
+        accessKeys={"rotation": 1},
+        tenants=initech(keyRotation=1, serviceKeyRotation={"trino": 1}, retireKeysThrough=1),
     )
-    assert [g for g, _, _ in generations(settings)] == [3, 4]
+    assert [g for g, _, _ in generations(settings)] == [2, 3, 4]  # retireKeysThrough: 1
     assert [g for g, _, _ in generations(settings, service="spark")] == [2, 3]
     assert [g for g, _, _ in generations(settings, tenant=0)] == [1, 2]
 
@@ -169,11 +171,12 @@ def test_rotation_counters_add_up():
 @pytest.mark.parametrize(
     "changes",
     [
-        {"tenants": initech(keyRotation=1, retirePreviousKeys=True)},
-        {"tenants": initech(keyRotation=1), "accessKeys": {"retirePrevious": True}},
+        {"tenants": initech(keyRotation=1, retireKeysThrough=1)},
+        {"tenants": initech(serviceKeyRotation={"trino": 1}, serviceRetireKeysThrough={"trino": 1})},
+        {"tenants": initech(), "accessKeys": {"rotation": 1, "retireThrough": 1}},
     ],
 )
-def test_retiring_keeps_only_the_current_key(changes):
+def test_retiring_through_the_previous_generation_keeps_only_the_current_key(changes):
     assert generations(settings_with(**changes)) == [(2, True, "initech-trino-access-key-g2")]
 
 
@@ -472,7 +475,7 @@ def test_a_rotation_adds_one_key_per_service_and_points_the_secrets_at_it(prod_i
 
 
 def test_retiring_drops_the_previous_keys(prod_inventory):
-    retired = run_stack("prod", {"tenants": initech(keyRotation=1, retirePreviousKeys=True)})
+    retired = run_stack("prod", {"tenants": initech(keyRotation=1, retireKeysThrough=1)})
     keys = {r.name for r in under(retired, "initech") if r.type == SERVICE_ACCOUNT}
     assert keys and all(name.endswith("-access-key-g2") for name in keys)
     assert len(keys) == len([r for r in under(prod_inventory, "initech") if r.type == SERVICE_ACCOUNT])

@@ -424,6 +424,6 @@ def test_platform_wide_key_rotation_reaches_shard_tenants(prod_inventory):
     names when it moves."""
     settings = load_shard_settings(project_config_values(SHARD), SHARD)
     exported = copy.deepcopy(prod_inventory.outputs[TENANT_PLATFORM_OUTPUT])
-    exported["accessKeys"] = {"rotation": 2, "retirePrevious": True}
+    exported["accessKeys"] = {"rotation": 2}
     context = shard_context(settings, exported, [])
-    assert (context.access_keys.rotation, context.access_keys.retire_previous) == (2, True)
+    assert (context.access_keys.rotation, context.access_keys.retire_through) == (2, 0)

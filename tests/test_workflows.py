@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from tools.engine import PROJECT_DIR, available_stacks, load_stack_config
+from tools.stack_reference import platform_of
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.y*ml"))
@@ -162,10 +163,31 @@ def test_main_deploys_prod_behind_the_production_environment_without_waiting_on_
         assert "inputs.stack" in job["concurrency"]["group"] and job["concurrency"]["cancel-in-progress"] is False
         deployments[_resolve(up["stack-name"], inputs)] = (job_id, _resolve(job.get("environment"), inputs), caller)
 
-    assert set(deployments) == {"prod"}  # dev is the kind job's (test_no_workflow_deploys_a_stack_...)
+    # dev is the kind job's (test_no_workflow_deploys_a_stack_...); prod's shards follow prod
+    assert set(deployments) == {"prod", *_shards_of("prod")}
     _, prod_environment, prod_caller = deployments["prod"]
     assert prod_environment == "production"
     assert _needs(prod_caller) == []
+
+
+def _shards_of(platform: str) -> list[str]:
+    return [s for s in available_stacks() if platform_of(load_stack_config(s), "matih-minio") == platform]
+
+
+def test_every_shard_is_deployed_after_its_platform_in_the_same_run(deploy):
+    """A shard reads its platform's rotation counter (tenantPlatform): deployed in the same run, right after."""
+    jobs = {
+        _resolve(_step_using(job, "pulumi/actions")["with"]["stack-name"], inputs): (job_id, caller, job, inputs)
+        for job_id, caller, job, inputs in _expanded_jobs(deploy)
+    }
+    shards = _shards_of("prod")
+    assert shards  # Pulumi.prod-tenants-1.yaml
+    platform_job, _, platform_runner, platform_inputs = jobs["prod"]
+    for shard in shards:
+        _, caller, job, inputs = jobs[shard]
+        assert platform_job in _needs(caller), shard
+        assert _runner_labels(job, inputs) == _runner_labels(platform_runner, platform_inputs), shard
+        assert _resolve(job.get("environment"), inputs) == "production", shard
 
 
 # --- The Pulumi CLI in CI: stacks, policy pack, runners ----------------------------------------------------------
@@ -202,6 +224,7 @@ def test_pulumi_runs_are_found():
     assert {(name, step["with"]["command"]) for name, _, step, _ in _pulumi_runs()} == {
         ("pull-request.yml", "preview"),
         ("deploy.yml", "up"),
+        ("drift.yml", "preview"),
     }
 
 
@@ -209,7 +232,8 @@ def test_every_pulumi_run_creates_a_missing_stack_with_the_cli_of_the_pinned_sdk
     # pulumi/actions v7.0.0 action.yml: `upsert` "Create the stack if it currently does not exist", default 'false'
     # (src/main.ts: LocalWorkspace.createOrSelectStack only with upsert, selectStack otherwise).
     for name, _, step, _ in _pulumi_runs():
-        assert step["with"]["upsert"] is True, name
+        # The drift preview must touch no state, not even by creating a stack (test_drift_detection_...).
+        assert step["with"]["upsert"] is (name != "drift.yml"), name
         assert step["with"]["pulumi-version"] == _sdk_version(), name
     for path in WORKFLOW_FILES:
         for job in _load(path)["jobs"].values():
@@ -228,18 +252,25 @@ def test_the_policy_venv_is_created_before_every_pulumi_run():
 
 def test_no_workflow_deploys_a_stack_its_runner_cannot_reach():
     for name, job, step, inputs in _pulumi_runs():
-        stack = _resolve(step["with"]["stack-name"], inputs)
-        host = load_stack_config(stack)["matih-minio:minioEndpoint"].rsplit(":", 1)[0]
-        labels = _runner_labels(job, inputs)
-        # A laptop-local endpoint (dev on kind) is reached by no CI runner but the kind job's own cluster.
-        assert host not in {"localhost", "127.0.0.1"}, (name, stack)
-        if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
-            assert "self-hosted" in labels, (name, stack, labels)  # a runner inside the cluster
+        for stack in _matrix_stacks(job, _resolve(step["with"]["stack-name"], inputs)):
+            host = load_stack_config(stack)["matih-minio:minioEndpoint"].rsplit(":", 1)[0]
+            labels = _runner_labels(job, inputs)
+            # A laptop-local endpoint (dev on kind) is reached by no CI runner but the kind job's own cluster.
+            assert host not in {"localhost", "127.0.0.1"}, (name, stack)
+            if host.endswith((".svc", ".svc.cluster.local")) or "." not in host:
+                assert "self-hosted" in labels, (name, stack, labels)  # a runner inside the cluster
+
+
+def _matrix_stacks(job: dict[str, Any], stack: str) -> list[str]:
+    """The stacks a step's stack-name stands for: a matrix job's every `include` entry."""
+    if stack != "${{ matrix.stack }}":
+        return [stack]
+    return [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
 
 
 def test_the_pr_preview_runs_where_the_prod_deploy_runs(pull_request, deploy):
     preview = _job_running(pull_request, "pulumi/actions", "preview")
-    [(_, _, up, inputs)] = list(_expanded_jobs(deploy))
+    [(_, _, up, inputs)] = [j for j in _expanded_jobs(deploy) if j[3]["stack"] == "prod"]
     assert _runner_labels(preview, {}) == _runner_labels(up, inputs)
 
 
@@ -272,3 +303,60 @@ def test_the_kind_config_matches_the_workflow_and_the_dev_endpoint():
         m["hostPort"] == int(port) and m.get("listenAddress", "0.0.0.0") in {"127.0.0.1", "0.0.0.0"} for m in mappings
     ), mappings
     assert host == "localhost"
+
+
+# --- Refresh and drift (terraform-provider-minio v1.20.1 forgets what it fails to read) -----------------------------
+
+
+def test_no_workflow_refreshes_blindly():
+    """A refresh that cannot reach MinIO drops buckets and keys from the state (`minioReadBucket` SetId("") on a
+    BucketExists error): the only refresh allowed is a preview's, which writes no state, with expect-no-changes."""
+    for path in WORKFLOW_FILES:
+        for job in _load(path)["jobs"].values():
+            for step in _steps(job):
+                run = step.get("run", "")
+                assert "pulumi refresh" not in run and "--refresh" not in run, path.name
+                if step.get("uses", "").startswith("pulumi/actions@"):
+                    options = step.get("with", {})
+                    if str(options.get("refresh", "false")).lower() == "true":
+                        assert options["command"] == "preview", path.name
+                        assert options["expect-no-changes"] is True, path.name
+
+
+@pytest.fixture(scope="module")
+def drift() -> dict[str, Any]:
+    return _load(WORKFLOWS / "drift.yml")
+
+
+def test_drift_detection_previews_every_deployed_stack_where_it_is_deployed(drift, deploy):
+    assert drift["on"]["schedule"] and "workflow_dispatch" in drift["on"]
+    [job] = drift["jobs"].values()
+    stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
+    deployed = {
+        _resolve(_step_using(j, "pulumi/actions")["with"]["stack-name"], inputs): _runner_labels(j, inputs)
+        for _, _, j, inputs in _expanded_jobs(deploy)
+    }
+    assert sorted(stacks) == sorted(deployed)
+    assert job["strategy"]["fail-fast"] is False  # one stack's drift does not hide another's
+    for labels in deployed.values():
+        assert _runner_labels(job, {}) == labels
+    assert job["concurrency"]["group"] == "pulumi-up-${{ matrix.stack }}"  # never beside an up (pulumi-up.yml)
+    preview = _step_using(job, "pulumi/actions")["with"]
+    assert (preview["command"], preview["refresh"], preview["expect-no-changes"]) == ("preview", True, True)
+    assert preview["upsert"] is False and preview["stack-name"] == "${{ matrix.stack }}"
+
+
+def test_drift_detection_probes_the_endpoint_the_stack_uses_before_the_preview(drift):
+    [job] = drift["jobs"].values()
+    steps = _steps(job)
+    [probe] = [i for i, s in enumerate(steps) if "curl" in s.get("run", "")]
+    preview = steps.index(_step_using(job, "pulumi/actions"))
+    assert probe < preview
+    assert "--fail" in steps[probe]["run"] and "--max-time" in steps[probe]["run"]
+    for entry in job["strategy"]["matrix"]["include"]:
+        config = load_stack_config(entry["stack"])
+        endpoint = config["matih-minio:minioEndpoint"]
+        platform = platform_of(config, "matih-minio") or entry["stack"]
+        tls = (load_stack_config(platform).get("matih-minio:tls") or {}).get("enabled", False)
+        # MinIO's cluster health endpoint (RELEASE.2024-12-18T13-15-44Z cmd/healthcheck-router.go).
+        assert entry["health"] == f"{'https' if tls else 'http'}://{endpoint}/minio/health/cluster", entry

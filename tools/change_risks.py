@@ -200,6 +200,7 @@ RULE_TITLES: Mapping[str, str] = {
     "secret-replaced": "Secrets re-created (delete, then create)",
     "key-replaced": "Access keys replaced",
     "key-added": "Access keys added for an existing tenant",
+    "key-in-use": "Access keys deleted while a Secret carries them",
     "key-retired": "Access keys deleted for a remaining tenant",
     "retained-delete": "Retained resources left behind",
     "quota-removed": "Bucket quota removed (unlimited)",
@@ -675,6 +676,35 @@ def _tenant_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     return risks
 
 
+def _key_in_use_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
+    """A key that a base Secret carries (the Secret's data is the key's output, so the Secret depends on it) must
+    not be deleted while that Secret stays: the consumers read it, and MinIO's `DeleteServiceAccount` revokes the key
+    at once (RELEASE.2024-12-18T13-15-44Z cmd/iam.go `DeleteServiceAccount`). The program has no memory of the last
+    `up`, so only a comparison with the base can see a retirement that reaches the generation in use
+    (components/rotation.py)."""
+    head_urns = {r.urn for r in head.resources}
+    keys = {r.urn: r for r in base.resources if r.type == ACCESS_KEY_TYPE}
+    risks: list[Risk] = []
+    for secret in base.resources:
+        if secret.type != "kubernetes:core/v1:Secret" or secret.urn not in head_urns:
+            continue
+        for urn in secret.options.get("dependsOn") or ():
+            if urn in keys and urn not in head_urns:
+                risks.append(
+                    Risk(
+                        "key-in-use",
+                        "refused",
+                        keys[urn].name,
+                        f"Secret `{secret.name}` carries this key now, and every consumer that has not restarted "
+                        "since the last `up` holds it: deleting it revokes their access at once",
+                        "retire only generations older than the one the Secrets carry: apply the rotation first, let "
+                        "the consumers restart on the new Secret, then raise the retirement (retireKeysThrough, "
+                        "serviceRetireKeysThrough, accessKeys.retireThrough) in a later change",
+                    )
+                )
+    return risks
+
+
 @dataclass(frozen=True)
 class Assessment:
     risks: tuple[Risk, ...]
@@ -704,6 +734,7 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
     for urn in sorted(new.keys() - old.keys()):
         risks += _added_risks(new[urn], base_tenants)
     risks += _tenant_risks(base, head)
+    risks += _key_in_use_risks(base, head)
     order = list(RULE_TITLES)
     risks.sort(key=lambda r: (SEVERITIES.index(r.severity), order.index(r.rule), r.subject))
     return Assessment(tuple(risks), frozenset(replaced))

@@ -82,7 +82,7 @@ def test_rotate_retire_remove_readd_and_destroy(stack: DevStack) -> None:
     assert error_code(lambda: first.get(*foreign)) == "AccessDenied"
 
     # 2. Retire: only now does the old key stop working; the current one is untouched.
-    stack.set_tenants(_tenants_with({"id": TENANT, "keyRotation": 1, "retirePreviousKeys": True}))
+    stack.set_tenants(_tenants_with({"id": TENANT, "keyRotation": 1, "retireKeysThrough": 1}))
     stack.up()
     assert error_code(lambda: first.get(bucket, key)) == UNKNOWN_KEY
     assert stack.access(TENANT, WRITER).access_key == second.access_key
