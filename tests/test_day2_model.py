@@ -325,7 +325,19 @@ def test_with_the_current_rule_a_lagging_shard_keeps_the_key_its_pods_hold():
     for rotation_count in (1, 2):
         up(model, PLATFORM, platform_file({}, accessKeys={"rotation": rotation_count}))
     report = up(model, SHARD, {"tenants": ["hooli"]})
-    assert report.unsafe == [] or report.refused, report.unsafe
+    assert report.failure is None and report.unsafe == [] and report.refused == ()
+    assert {c.holds for c in model.consumers.values() if c.stack == SHARD} <= set(model.world.service_accounts)
+
+
+def test_with_the_current_rule_a_retirement_left_in_the_file_keeps_meaning_the_same_keys():
+    model = Day2Model()
+    up(model, PLATFORM, platform_file({"acme-corp": {"keyRotation": 1}}))
+    restart_all(model)
+    retired = up(model, PLATFORM, platform_file({"acme-corp": {"keyRotation": 1, "retireKeysThrough": 1}}))
+    assert retired.unsafe == [] and [s.op for s in retired.steps].count("delete") == 11
+    restart_all(model)
+    again = up(model, PLATFORM, platform_file({"acme-corp": {"keyRotation": 2, "retireKeysThrough": 1}}))
+    assert again.failure is None and again.unsafe == [] and "delete" not in [s.op for s in again.steps]
 
 
 def test_a_re_added_tenant_without_adopt_collides_with_its_retained_key_and_adopting_imports_it():
@@ -544,3 +556,46 @@ TestDay2Sequences.settings = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+# --- Day-2 at scale: the checkpoint the diy backend writes, and the shard size derived from it ---------------------
+
+
+@pytest.fixture(scope="module")
+def costs_at_ten():
+    from tools import bench
+
+    inventory = run_stack(PLATFORM, {"tenants": bench.generated_tenants(10)})
+    return bench.checkpoint_cost(PLATFORM, 10, inventory)
+
+
+def test_a_change_writes_the_whole_checkpoint_twice_per_changing_step(costs_at_ten):
+    writes, written = costs_at_ten.add_tenant
+    # One prefix tenant: its component, KMS key, 11 access keys and 11 Secrets, each a create of two writes.
+    assert writes == 2 * 24
+    assert costs_at_ten.checkpoint * writes < written < (costs_at_ten.checkpoint + 200_000) * writes
+    rotation_writes, rotation_bytes = costs_at_ten.rotation
+    assert rotation_writes == 2 * 10 * 22  # per tenant 11 new keys and 11 Secrets updated in place
+    assert rotation_bytes > costs_at_ten.checkpoint * rotation_writes
+
+
+def test_the_shard_size_is_what_the_write_budget_allows(costs_at_ten):
+    """components/sharding.py's constant follows from the measured cost (the bench fits 10 to 1,000 tenants; ten
+    tenants alone over-estimate the square term a little, so the bound is a range)."""
+    from components.sharding import MAX_TENANTS_PER_STACK
+    from tools.bench import shard_size
+
+    derived = shard_size([costs_at_ten])
+    assert MAX_TENANTS_PER_STACK <= derived < MAX_TENANTS_PER_STACK * 1.25
+
+
+def test_a_stack_past_the_shard_size_gets_an_advisory():
+    from policies.matih_policies import MAX_TENANTS_PER_STACK as LIMIT
+    from tests.test_policies import resource, violations
+
+    def tenants(count: int) -> list[Any]:
+        return [resource("matih:tenancy:Tenant", {"state": "active"}, f"t{i}") for i in range(count)]
+
+    assert violations("stack-within-shard-size", *tenants(LIMIT)) == []
+    (message,) = violations("stack-within-shard-size", *tenants(LIMIT + 1))
+    assert f"{LIMIT + 1} tenants in one stack, more than the shard size {LIMIT}" in message

@@ -178,7 +178,7 @@ def test_pack_policies_are_named_described_and_levelled():
             EnforcementLevel.ADVISORY,
         )
     advisory = {p.name for p in mp.POLICIES if p.enforcement_level is EnforcementLevel.ADVISORY}
-    assert advisory == {"image-provenance", "temporary-objects-expire", "pod-resources-set"}
+    assert advisory == {"image-provenance", "temporary-objects-expire", "pod-resources-set", "stack-within-shard-size"}
 
 
 def test_offline_secret_mask_matches_the_engine_runner():
