@@ -876,7 +876,8 @@ def validate_stack_within_shard_size(args: StackValidationArgs, report: ReportVi
             f"{len(tenants)} tenants in one stack, more than the shard size {MAX_TENANTS_PER_STACK}: the diy backend "
             "rewrites the whole checkpoint at every step, so a platform-wide key rotation here writes more than "
             "the budget components/sharding.py derives from `make bench`; move further tenants to a shard stack "
-            "(README, Tenant shards)"
+            "(README, Tenant shards)",
+            None,
         )
 
 

@@ -22,13 +22,17 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import components.tenant
 from components import rotation
 from components.settings import AccessKeySettings, ConfigError
+from components.sharding import MAX_TENANTS_PER_STACK
+from tests.test_policies import resource, violations
+from tools import bench
+from tools.bench import shard_size
 from tools.day2_model import Day2Model, UpReport
 from tools.engine import Inventory, ProgramError, run_stack
 from tools.engine_steps import Step, checkpoint_writes, plan_steps
@@ -82,6 +86,7 @@ class Snap:
     def __init__(self, *resources: R):
         self.resources = list(resources)
         self.outputs: dict[str, Any] = {}
+        self.wire_outputs: dict[str, Any] = {}
 
 
 def ops(steps: list[Step]) -> list[tuple[str, str]]:
@@ -229,6 +234,16 @@ def test_a_bucket_with_data_is_deleted_only_by_force_destroy_and_an_import_needs
         applied(world, None, Snap(R("b", importId="b")))
 
 
+def test_the_engine_goes_on_past_a_refused_protected_delete_and_fails_the_up_at_the_end():
+    model = Day2Model()
+    kept, gone = R("kept", protect=True), R("gone", inputs={"bucket": "gone", "forceDestroy": True})
+    assert model.up("s", Snap(kept, gone)).failure is None
+    report = model.up("s", Snap())
+    assert report.failure is not None and "protected" in str(report.failure)
+    assert "gone" not in model.world.buckets and "kept" in model.world.buckets
+    assert [r.name for r in model.states["s"].resources] == ["kept"]
+
+
 # --- Stack files ------------------------------------------------------------------------------------------------------
 
 
@@ -369,7 +384,6 @@ class Day2Sequences(RuleBasedStateMachine):
         self.removed: dict[str, dict[str, dict[str, Any]]] = {PLATFORM: {}, SHARD: {}}
         self.platform_keys: dict[str, Any] = {}
         self.shard_keys: dict[str, Any] = {}
-        self.refusals = 0
 
     # The pipeline: the program for the changed stack file, the settings, the plan diff, then `up`.
     def overrides(self, stack: str, files: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -387,11 +401,12 @@ class Day2Sequences(RuleBasedStateMachine):
             goal = run(stack, overrides, self.model.outputs(PLATFORM) if stack != PLATFORM else None)
         except (ConfigError, ProgramError):
             self.platform_keys, self.shard_keys = saved  # the settings refuse the file: nothing deploys
+            event("change refused by the settings")
             return None
         preview = self.model.preview(stack, goal)
         if preview.refused:
-            self.refusals += 1
             self.platform_keys, self.shard_keys = saved  # the plan diff refuses: the change is not merged
+            event(f"change refused by the plan diff: {sorted({r.rule for r in preview.refused})}")
             return None
         # The plan diff must refuse every step the model finds unsafe. A create that collides with a retained
         # object fails the `up` part-way (the real engine's error), and the operator adopts next: allowed, as long
@@ -400,6 +415,7 @@ class Day2Sequences(RuleBasedStateMachine):
         self.files = files
         report = self.model.up(stack, goal)
         assert report.unsafe == preview.unsafe
+        event("up failed part-way (collision)" if report.collision else "up failed" if report.failure else "up")
         return report
 
     def up_only(self, stack: str) -> None:
@@ -563,8 +579,6 @@ TestDay2Sequences.settings = settings(
 
 @pytest.fixture(scope="module")
 def costs_at_ten():
-    from tools import bench
-
     inventory = run_stack(PLATFORM, {"tenants": bench.generated_tenants(10)})
     return bench.checkpoint_cost(PLATFORM, 10, inventory)
 
@@ -582,20 +596,15 @@ def test_a_change_writes_the_whole_checkpoint_twice_per_changing_step(costs_at_t
 def test_the_shard_size_is_what_the_write_budget_allows(costs_at_ten):
     """components/sharding.py's constant follows from the measured cost (the bench fits 10 to 1,000 tenants; ten
     tenants alone over-estimate the square term a little, so the bound is a range)."""
-    from components.sharding import MAX_TENANTS_PER_STACK
-    from tools.bench import shard_size
-
     derived = shard_size([costs_at_ten])
     assert MAX_TENANTS_PER_STACK <= derived < MAX_TENANTS_PER_STACK * 1.25
 
 
 def test_a_stack_past_the_shard_size_gets_an_advisory():
-    from policies.matih_policies import MAX_TENANTS_PER_STACK as LIMIT
-    from tests.test_policies import resource, violations
-
     def tenants(count: int) -> list[Any]:
         return [resource("matih:tenancy:Tenant", {"state": "active"}, f"t{i}") for i in range(count)]
 
-    assert violations("stack-within-shard-size", *tenants(LIMIT)) == []
-    (message,) = violations("stack-within-shard-size", *tenants(LIMIT + 1))
-    assert f"{LIMIT + 1} tenants in one stack, more than the shard size {LIMIT}" in message
+    limit = MAX_TENANTS_PER_STACK
+    assert violations("stack-within-shard-size", *tenants(limit)) == []
+    (message,) = violations("stack-within-shard-size", *tenants(limit + 1))
+    assert f"{limit + 1} tenants in one stack, more than the shard size {limit}" in message

@@ -3,8 +3,8 @@
 Each `up` takes what the real program declared for a stack (an Inventory from tools/engine.py), turns the
 difference from that stack's state into the engine's steps (tools/engine_steps.py) and applies them, in order, to
 one shared model of MinIO, KES and the cluster's Secrets (tools/minio_model.py), until the end or the first step
-that fails (the engine stops there; pulumi v3.259.0 `step_executor.go` cancels the rest of the deployment after a
-failed step, and the checkpoint keeps what was done).
+that fails (the engine stops there: pulumi v3.259.0 `step_executor.go` `cancelDueToError` cancels the rest of the
+deployment, except past a refused delete of a protected resource; the checkpoint keeps what was done).
 
 Consumers are the services' pods: one per tenant Secret. A pod reads its Secret's credentials when it starts and
 keeps them until it restarts; it may restart only after an `up` changed its Secret (nothing restarts pods of
@@ -122,7 +122,9 @@ class Day2Model:
             try:
                 self.world.apply(stack, step)
             except StepFailed as error:
-                failure = error
+                failure = failure or error
+                if error.continues:
+                    continue  # the resource stays in the state
                 break
             applied.append(step)
             if step.record.type == BUCKET and len(self.world.deleted_buckets_with_data) > deleted_before:

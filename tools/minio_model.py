@@ -38,10 +38,13 @@ SECRET = "kubernetes:core/v1:Secret"
 class StepFailed(RuntimeError):
     """A provider or the engine refused a step: `up` stops there, what ran before stays done."""
 
-    def __init__(self, step: Step, message: str, *, collision: bool = False):
+    def __init__(self, step: Step, message: str, *, collision: bool = False, continues: bool = False):
         super().__init__(f"{step.op} {step.urn}: {message}")
         self.step = step
         self.collision = collision  # a create of an object that already exists (retained and forgotten)
+        # The engine goes on past a refused delete of a protected resource (nothing was attempted) and fails the
+        # `up` at its end (pulumi v3.259.0 step_executor.go `cancelDueToError`, deleteProtectedError).
+        self.continues = continues
 
 
 @dataclass
@@ -74,7 +77,7 @@ class World:
         """Apply one step of `stack`'s `up`; StepFailed when MinIO, KES or the engine refuses it."""
         refusal = step.refusal
         if refusal:
-            raise StepFailed(step, refusal)
+            raise StepFailed(step, refusal, continues=step.op == "delete")
         if step.op == "same" or step.forgets or not step.record.custom:
             return
         record = step.record
