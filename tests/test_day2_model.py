@@ -594,7 +594,7 @@ def test_a_change_writes_the_whole_checkpoint_twice_per_changing_step(costs_at_t
 
 
 def test_the_shard_size_is_what_the_write_budget_allows(costs_at_ten):
-    """components/sharding.py's constant follows from the measured cost (the bench fits 10 to 1,000 tenants; ten
+    """components/sharding.py's constant follows from the measured cost (the bench fits every row it measures; ten
     tenants alone over-estimate the square term a little, so the bound is a range)."""
     derived = shard_size([costs_at_ten])
     assert MAX_TENANTS_PER_STACK <= derived < MAX_TENANTS_PER_STACK * 1.25
