@@ -216,4 +216,8 @@ def chart_values(settings: Settings, annotations: object) -> dict[str, Any]:
         )
     else:
         values["podDisruptionBudget"] = {"enabled": False}
+        # One server on one ReadWriteOnce claim: chart 5.4.0's default deploymentUpdate (RollingUpdate, maxSurge
+        # 100%, maxUnavailable 0; values.yaml, templates/deployment.yaml `strategy`) would start a second standalone
+        # server on the same claim during every release change. Recreate stops the old pod first.
+        values["deploymentUpdate"] = {"type": "Recreate"}
     return values

@@ -91,10 +91,27 @@ def tenant_lifecycle(
 
 def purge_steps(settings: TenantContext, tenant: TenantSettings, catalog_buckets: tuple[str, ...]) -> list[str]:
     """What a purge leaves to an operator, in order; the key comes last because deleting it shreds what is left."""
-    steps = [f"remove tenant {tenant.id!r} from matih-minio:tenants and run `pulumi up`"]
+    removal = f"remove tenant {tenant.id!r} from matih-minio:tenants and run `pulumi up`"
+    steps: list[str] = []
     if tenant.dedicated_buckets:
-        steps[0] += " (deletes its dedicated buckets with every object version)"
-    else:
+        # Empty first: terraform-provider-minio v1.20.1 `minioDeleteBucket` (resource_minio_s3_bucket.go) answers a
+        # non-empty bucket by deleting every version through RemoveObjects, reads its error channel (capacity 1)
+        # at once and calls itself again, so versions under retention make it loop until the delete timeout, and
+        # a listing error ends the provider (log.Fatalln). An empty bucket's RemoveBucket succeeds on the first try.
+        buckets = [tenant_bucket_name(name, tenant.id) for name in catalog_buckets]
+        steps += [
+            f"mc rm --recursive --force --versions --bypass <alias>/{bucket} (every version, delete markers "
+            "included; --bypass lifts GOVERNANCE retention; a version under COMPLIANCE retention or a legal hold "
+            "cannot be deleted until it expires or `mc legalhold clear --recursive --versions` lifts the hold)"
+            for bucket in buckets
+        ]
+        steps += [f"mc ls --recursive --versions <alias>/{bucket} prints nothing" for bucket in buckets]
+        removal += (
+            " (deletes its emptied dedicated buckets: the provider's RemoveBucket succeeds on its first try; with "
+            "versions left it would retry its forced delete in a loop until the timeout)"
+        )
+    steps.append(removal)
+    if not tenant.dedicated_buckets:
         # A prefix tenant's objects are in the shared buckets, which Pulumi manages as a whole: it cannot delete
         # one tenant's objects, so they stay until removed by hand.
         prefix = tenant_prefix(tenant.id)

@@ -40,7 +40,7 @@ def declare_platform(settings: Settings) -> None:
         else {}
     )
     PlatformBuckets("platform-buckets", PlatformBucketsArgs(settings, cluster.provider))
-    service_users = ServiceUsers("service-users", ServiceUsersArgs(provider=cluster.provider))
+    service_users = ServiceUsers("service-users", ServiceUsersArgs(provider=cluster.provider, protect=settings.protect))
     tenants = {
         tenant.id: Tenant(
             tenant.id,

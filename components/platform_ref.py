@@ -26,6 +26,7 @@ from components.settings import (
     Settings,
     ShardSettings,
     TrinoSettings,
+    adoption_problems,
 )
 from components.tenancy import consuming_services
 
@@ -203,6 +204,7 @@ def shard_context(
     retirement = retirement_problems(
         context.access_keys, shard.tenants, rotation_key=f"the platform's accessKeys.rotation ({stack})"
     )
+    retirement += adoption_problems(context.kms, shard.tenants)
     if retirement:
         raise ConfigError(retirement)
     duplicates = [

@@ -21,6 +21,10 @@ from components.tenancy import consuming_services
 @dataclass(frozen=True)
 class ServiceUsersArgs:
     provider: minio.Provider
+    # Protected where the stack protects (prod): MinIO's DeleteUser also deletes every service account of the user
+    # (RELEASE.2024-12-18T13-15-44Z cmd/iam-store.go `IAMStoreSys.DeleteUser`), i.e. this service's key of every
+    # tenant, and without its policy or attachment the parent grants nothing to any key under it.
+    protect: bool = False
 
 
 class ServiceUsers(pulumi.ComponentResource):
@@ -28,7 +32,7 @@ class ServiceUsers(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceUsersArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("matih:tenancy:ServiceUsers", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider, protect=args.protect)
         self.users: dict[str, minio.IamUser] = {}
         for service_id in consuming_services():
             password = random.RandomPassword(

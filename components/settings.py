@@ -195,6 +195,8 @@ class TenantSettings:
     # Retirement names a generation (components/rotation.py): every generation up to it is deleted.
     retire_keys_through: int = 0
     service_retire_keys_through: Mapping[str, int] = field(default_factory=dict)
+    # Adopting under KES: the operator's check that the retained key exists (see adoption_problems).
+    kms_key_verified: str | None = None
 
     @property
     def dedicated_buckets(self) -> bool:
@@ -854,6 +856,7 @@ TENANT_KEYS = {
     "serviceKeyRotation",
     "retireKeysThrough",
     "serviceRetireKeysThrough",
+    "kmsKeyVerified",
     *TENANT_RETIRED_KEYS,
 }
 
@@ -866,6 +869,36 @@ def _read_service_key_rotation(entry: _Reader) -> dict[str, int]:
     keyed = tuple(s for s in SERVICE_IDS if grants_of(s))  # services that hold an access key per tenant
     counters = entry.child("serviceKeyRotation", set(keyed))
     return {service: _rotation(counters, service) for service in keyed if counters.has(service)}
+
+
+def adoption_problems(kms: KmsSettings, tenants: tuple[TenantSettings, ...]) -> list[str]:
+    """Adopting a tenant's KES key needs `kmsKeyVerified: tenant-<id>`: the provider's import proves nothing.
+
+    terraform-provider-minio v1.20.1 imports a KmsKey by passing the id through (resource_minio_kms_key.go,
+    `ImportStatePassthroughContext`) and reads it with the `key_id` input still empty; MinIO answers an empty key-id
+    with its default key (RELEASE.2024-12-18T13-15-44Z cmd/kms-handlers.go `KMSKeyStatusHandler`), so the import
+    succeeds for a key that does not exist, and the tenant's buckets would then default to a missing key. What this
+    proves: that someone asked KES for this very key before the `up`, not that it still exists during it."""
+    problems = []
+    for tenant in tenants:
+        key_name = f"{TENANT_KMS_KEY_PREFIX}{tenant.id}"
+        verified = tenant.kms_key_verified
+        entry = f"{PROJECT}:tenants[id={tenant.id}].kmsKeyVerified"
+        if verified is not None and not kms.per_tenant_keys:
+            problems.append(
+                f"{entry}: got {_show(verified)}; must be absent unless kms.mode is kes (mode {kms.mode} has no "
+                "per-tenant key to adopt)"
+            )
+        elif verified is not None and not tenant.adopt:
+            problems.append(f"{entry}: got {_show(verified)}; must be absent unless adopt is true")
+        elif tenant.adopt and kms.per_tenant_keys and verified != key_name:
+            problems.append(
+                f"{entry}: got {_show(verified)}; must be {_show(key_name)} with adopt: true under KES, after you "
+                f"checked that the key exists: `mc admin kms key status <alias> {key_name}` must answer for "
+                f"{key_name} with encryption and decryption OK (the provider's import reads the key without its id "
+                "and MinIO answers with its default key, so the import alone proves nothing)"
+            )
+    return problems
 
 
 def _read_service_retire_keys_through(entry: _Reader) -> dict[str, int]:
@@ -933,6 +966,7 @@ def _read_tenants(root: _Reader) -> tuple[TenantSettings, ...]:
                 service_key_rotation=_read_service_key_rotation(entry),
                 retire_keys_through=_generation(entry, "retireKeysThrough"),
                 service_retire_keys_through=_read_service_retire_keys_through(entry),
+                kms_key_verified=entry.raw("kmsKeyVerified", None),
             )
         )
         _refuse_retired_keys(entry, TENANT_RETIRED_KEYS)
@@ -1066,6 +1100,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     tenants = _read_tenants(root)
     access_keys = _read_access_keys(root)
     problems += retirement_problems(access_keys, tenants)
+    problems += adoption_problems(kms, tenants)
     root_rotation = _rotation(root, "rootCredentialsRotation")
     services = _read_services(root)
     buckets = _read_buckets(root)

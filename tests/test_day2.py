@@ -212,7 +212,7 @@ def test_a_purge_deletes_the_dedicated_buckets_and_still_retains_their_configura
 
 
 def test_adopting_imports_the_key_and_each_bucket_by_the_providers_id():
-    plan = lifecycle_of(adopt=True)
+    plan = lifecycle_of(adopt=True, kmsKeyVerified="tenant-initech")
     assert plan.key.import_id == "tenant-initech"
     assert {name: r.import_id for name, r in plan.buckets.items()} == {name: name for name in plan.buckets}
 
@@ -235,7 +235,9 @@ def test_purge_steps_of_a_prefix_tenant_remove_its_prefixes_and_delete_the_key_l
 def test_purge_steps_of_a_bucket_tenant_need_no_prefix_removal_and_static_kms_has_no_key_to_delete():
     prod = settings_with(tenants=initech(state="purge", purgeAcknowledged="initech"))
     steps = offboarding.purge_steps(prod, prod.tenants[2], BUCKET_NAMES)
-    assert len(steps) == 2 and "dedicated buckets" in steps[0] and steps[1].startswith("kes key rm tenant-initech")
+    assert not any(s.startswith("mc rm") and s.split()[-1].endswith("/initech/") for s in steps)
+    [removal] = [s for s in steps if s.startswith("remove tenant 'initech'")]
+    assert "dedicated buckets" in removal and steps[-1].startswith("kes key rm tenant-initech")
     dev = settings_with("dev", tenants=[{"id": "globex", "state": "purge", "purgeAcknowledged": "globex"}])
     assert not any("kes" in step for step in offboarding.purge_steps(dev, dev.tenants[0], BUCKET_NAMES))
 
@@ -341,10 +343,11 @@ def test_a_purge_force_destroys_unretained_buckets_and_keeps_their_configuration
 
 def test_a_purge_tells_the_operator_what_is_left_with_the_key_last(purged):
     (warning,) = [d["message"] for d in purged.diagnostics if "purged" in d["message"]]
-    assert warning.startswith("tenant initech is being purged; then: 1. remove tenant 'initech'")
+    assert warning.startswith("tenant initech is being purged; then: 1. mc rm --recursive --force --versions")
+    assert f"{2 * len(BUCKET_NAMES) + 1}. remove tenant 'initech'" in warning
     assert warning.endswith(
-        "2. kes key rm tenant-initech (last: crypto-shreds every object still encrypted with it; objects a client "
-        "wrote without naming the tenant key are under the platform key and stay readable)"
+        f"{2 * len(BUCKET_NAMES) + 2}. kes key rm tenant-initech (last: crypto-shreds every object still encrypted "
+        "with it; objects a client wrote without naming the tenant key are under the platform key and stay readable)"
     )
 
 
@@ -422,7 +425,7 @@ def test_a_purge_state_without_its_acknowledgement_is_caught_in_any_stack(purged
 
 
 def test_adopting_a_returning_tenant_imports_its_retained_resources_by_id():
-    inventory = run_stack("prod", {"tenants": initech(adopt=True)})
+    inventory = run_stack("prod", {"tenants": initech(adopt=True, kmsKeyVerified="tenant-initech")})
     imported = {r.name: r.options["importId"] for r in inventory if "importId" in r.options}
     expected = {"initech-kms-key": "tenant-initech"}
     for bucket in inventory.of_type(BUCKET):
@@ -439,7 +442,7 @@ def test_without_adopt_nothing_is_imported(prod_inventory):
 
 def test_an_adopted_tenant_is_declared_exactly_as_before(prod_inventory):
     """Pulumi compares an imported resource's live state with the declared inputs: adoption changes no input."""
-    adopted = run_stack("prod", {"tenants": initech(adopt=True)})
+    adopted = run_stack("prod", {"tenants": initech(adopt=True, kmsKeyVerified="tenant-initech")})
     before = {r.urn: r.inputs for r in under(prod_inventory, "initech")}
     assert {r.urn: r.inputs for r in under(adopted, "initech")} == before
 

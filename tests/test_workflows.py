@@ -157,7 +157,7 @@ def test_main_deploys_prod_behind_the_production_environment_without_waiting_on_
     assert deploy["on"]["push"]["branches"] == ["main"]
     deployments = {}
     for job_id, caller, job, inputs in _expanded_jobs(deploy):
-        up = _step_using(job, "pulumi/actions")["with"]
+        up = _pulumi_step(job, "up")
         assert (up["command"], up["policyPacks"]) == ("up", "policies")
         assert (PROJECT_DIR / _resolve(up["policyPackConfigs"], inputs)).is_file()  # the stack's own policy config
         assert "inputs.stack" in job["concurrency"]["group"] and job["concurrency"]["cancel-in-progress"] is False
@@ -170,6 +170,26 @@ def test_main_deploys_prod_behind_the_production_environment_without_waiting_on_
     assert _needs(prod_caller) == []
 
 
+def _pulumi_step(job: dict[str, Any], command: str) -> dict[str, Any]:
+    [options] = [
+        s["with"]
+        for s in _steps(job)
+        if s.get("uses", "").startswith("pulumi/actions@") and s.get("with", {}).get("command") == command
+    ]
+    return options
+
+
+def test_every_up_is_verified_by_a_preview_that_expects_no_changes():
+    """terraform-provider-minio v1.20.1 `minioUpdateILMPolicy` ignores the error of its re-create and reads the old
+    rules back: only a preview after the up shows that the lifecycle change did not apply."""
+    [job] = _load(WORKFLOWS / "pulumi-up.yml")["jobs"].values()
+    steps = [s for s in _steps(job) if s.get("uses", "").startswith("pulumi/actions@")]
+    assert [s["with"]["command"] for s in steps] == ["up", "preview"]
+    up, verify = (s["with"] for s in steps)
+    assert verify["expect-no-changes"] is True and "refresh" not in verify
+    assert (verify["stack-name"], verify["cloud-url"]) == (up["stack-name"], up["cloud-url"])
+
+
 def _shards_of(platform: str) -> list[str]:
     return [s for s in available_stacks() if platform_of(load_stack_config(s), "matih-minio") == platform]
 
@@ -177,7 +197,7 @@ def _shards_of(platform: str) -> list[str]:
 def test_every_shard_is_deployed_after_its_platform_in_the_same_run(deploy):
     """A shard reads its platform's rotation counter (tenantPlatform): deployed in the same run, right after."""
     jobs = {
-        _resolve(_step_using(job, "pulumi/actions")["with"]["stack-name"], inputs): (job_id, caller, job, inputs)
+        _resolve(_pulumi_step(job, "up")["stack-name"], inputs): (job_id, caller, job, inputs)
         for job_id, caller, job, inputs in _expanded_jobs(deploy)
     }
     shards = _shards_of("prod")
@@ -224,6 +244,7 @@ def test_pulumi_runs_are_found():
     assert {(name, step["with"]["command"]) for name, _, step, _ in _pulumi_runs()} == {
         ("pull-request.yml", "preview"),
         ("deploy.yml", "up"),
+        ("deploy.yml", "preview"),  # the verification after each up
         ("drift.yml", "preview"),
     }
 
@@ -333,7 +354,7 @@ def test_drift_detection_previews_every_deployed_stack_where_it_is_deployed(drif
     [job] = drift["jobs"].values()
     stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
     deployed = {
-        _resolve(_step_using(j, "pulumi/actions")["with"]["stack-name"], inputs): _runner_labels(j, inputs)
+        _resolve(_pulumi_step(j, "up")["stack-name"], inputs): _runner_labels(j, inputs)
         for _, _, j, inputs in _expanded_jobs(deploy)
     }
     assert sorted(stacks) == sorted(deployed)

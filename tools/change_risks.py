@@ -201,9 +201,11 @@ RULE_TITLES: Mapping[str, str] = {
     "key-replaced": "Access keys replaced",
     "key-added": "Access keys added for an existing tenant",
     "key-in-use": "Access keys deleted while a Secret carries them",
+    "parent-user": "Parent users or their policies deleted or replaced",
     "key-retired": "Access keys deleted for a remaining tenant",
     "retained-delete": "Retained resources left behind",
     "quota-removed": "Bucket quota removed (unlimited)",
+    "ilm-update": "Lifecycle rules updated (verify after the up)",
     "data-stays": "Data that will not move",
 }
 
@@ -599,7 +601,15 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
                 "warning",
                 record.name,
                 f"Pulumi forgets this {_kind(record.type)} and leaves it in place: adding it back must adopt it "
-                "(creating it again fails: it already exists)",
+                "(creating it again fails: it already exists)"
+                + (
+                    # KES refuses an existing key (RELEASE.2024-12-18T13-15-44Z internal/kms/kes.go CreateKey):
+                    # every tenant has one, so a prefix tenant coming back needs adopt as much as a bucket tenant.
+                    "; every returning tenant, prefix or bucket mode, needs adopt: true (KES answers a second create "
+                    "with 409) and kmsKeyVerified: <the key> once `mc admin kms key status` answered for it"
+                    if record.type == KMS_KEY_TYPE
+                    else ""
+                ),
             )
         )
     tenant = tenant_of(record)
@@ -705,6 +715,72 @@ def _key_in_use_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     return risks
 
 
+ILM_TYPE = "minio:index/ilmPolicy:IlmPolicy"
+
+
+def _ilm_update_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) -> list[Risk]:
+    """terraform-provider-minio v1.20.1 `minioUpdateILMPolicy` (resource_minio_ilm_policy.go) calls
+    `minioCreateILMPolicy`, drops its result, then reads the bucket's lifecycle back into the state: a rule set MinIO
+    refused reports success. Verification: the next preview shows the rules again (pulumi-up.yml runs it)."""
+    old = {r.urn: r for r in base.resources if r.type == ILM_TYPE}
+    risks: list[Risk] = []
+    for record in head.resources:
+        before = old.get(record.urn)
+        if before is None or record.urn in replaced or before.inputs.get("rules") == record.inputs.get("rules"):
+            continue
+        bucket = record.inputs.get("bucket")
+        risks.append(
+            Risk(
+                "ilm-update",
+                "notice",
+                record.name,
+                f"the provider ignores a failed lifecycle update and keeps the old rules in the state: after the up, "
+                f"`pulumi preview --expect-no-changes` (the deploy runs it) must show no change here, and "
+                f"`mc ilm rule export <alias>/{bucket}` shows the rules in force",
+            )
+        )
+    return risks
+
+
+SERVICE_USERS_TYPE = "matih:tenancy:ServiceUsers"
+PARENT_GRANT_TYPES = (
+    "minio:index/iamUser:IamUser",
+    "minio:index/iamPolicy:IamPolicy",
+    "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
+)
+
+
+def _parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) -> list[Risk]:
+    """A service's parent user, its policy and their attachment hold every tenant's key of that service: MinIO's
+    `DeleteUser` deletes all the user's service accounts (RELEASE.2024-12-18T13-15-44Z cmd/iam-store.go
+    `IAMStoreSys.DeleteUser`); a replacement is create-before-delete, and since `AddUser` of an existing name
+    upserts, the delete that follows removes the user the new resource stands for; without the policy or the
+    attachment the parent grants nothing, and a key is its parent's rights narrowed by its own policy."""
+    head_urns = {r.urn for r in head.resources}
+    risks: list[Risk] = []
+    for record in base.resources:
+        if record.type not in PARENT_GRANT_TYPES or urn_type(record.parent) != SERVICE_USERS_TYPE:
+            continue
+        if record.urn not in head_urns:
+            what = "deleted"
+        elif record.urn in replaced:
+            what = "replaced (create, then delete: the delete removes what the create upserted)"
+        else:
+            continue
+        risks.append(
+            Risk(
+                "parent-user",
+                "refused",
+                record.name,
+                f"{what}: every tenant's access key under this parent user is revoked (MinIO deletes a user's "
+                "service accounts with it, and a parent without its policy grants none of them anything)",
+                "keep parent users, their names and their policy attachments; to change a parent, add a new one "
+                "beside it, rotate every tenant's key of that service onto it, retire the old keys, then remove it",
+            )
+        )
+    return risks
+
+
 @dataclass(frozen=True)
 class Assessment:
     risks: tuple[Risk, ...]
@@ -735,6 +811,8 @@ def assess(base: Snapshot, head: Snapshot) -> Assessment:
         risks += _added_risks(new[urn], base_tenants)
     risks += _tenant_risks(base, head)
     risks += _key_in_use_risks(base, head)
+    risks += _parent_user_risks(base, head, frozenset(replaced))
+    risks += _ilm_update_risks(base, head, frozenset(replaced))
     order = list(RULE_TITLES)
     risks.sort(key=lambda r: (SEVERITIES.index(r.severity), order.index(r.rule), r.subject))
     return Assessment(tuple(risks), frozenset(replaced))

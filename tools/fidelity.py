@@ -977,6 +977,24 @@ def chart_pod(values: Mapping[str, Any]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
 
 
+# Chart 5.4.0 templates/deployment.yaml copies `deploymentUpdate.type` into the standalone Deployment's
+# `spec.strategy.type` (and renders `rollingUpdate` only for RollingUpdate); the API server accepts only these two
+# (Kubernetes pkg/apis/apps/validation/validation.go `ValidateDeploymentStrategy`), so the upgrade would fail.
+DEPLOYMENT_STRATEGY_TYPES = ("Recreate", "RollingUpdate")
+
+
+def _deployment_strategy_problems(values: Mapping[str, Any]) -> Iterator[_Problem]:
+    update = values.get("deploymentUpdate")
+    kind = update.get("type", "RollingUpdate") if isinstance(update, Mapping) else "RollingUpdate"
+    if kind not in DEPLOYMENT_STRATEGY_TYPES:
+        yield _Problem(
+            "values.deploymentUpdate.type",
+            kind,
+            "one of " + ", ".join(DEPLOYMENT_STRATEGY_TYPES) + " (the Deployment's spec.strategy.type)",
+            f"{CHART_SOURCE}; {KUBERNETES_SOURCE}",
+        )
+
+
 def _check_helm_release(inputs: Mapping[str, Any]) -> Iterator[_Problem]:
     chart, version = inputs.get("chart"), inputs.get("version")
     if (chart, version) != ("minio", "5.4.0"):
@@ -989,6 +1007,7 @@ def _check_helm_release(inputs: Mapping[str, Any]) -> Iterator[_Problem]:
         values = {k: v for k, v in values.items() if _wholly_known(v)}
     for path in unknown_chart_values(values):
         yield _Problem(f"values.{path}", None, "the chart has no such value", CHART_SOURCE)
+    yield from _deployment_strategy_problems(values)
     for path, value, message in kubernetes_problems(chart_pod(values)):
         yield _Problem(f"values (pod {path})", value, message, KUBERNETES_SOURCE)
 
