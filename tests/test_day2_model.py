@@ -364,7 +364,8 @@ def test_a_re_added_tenant_without_adopt_collides_with_its_retained_key_and_adop
     assert "tenant-acme-corp" in model.world.kms_keys  # retainOnDelete: forgotten, not deleted
     failed = up(model, PLATFORM, platform_file(tenants))
     assert failed.collision and "tenant-acme-corp" in str(failed.failure)
-    adopted = up(model, PLATFORM, platform_file({"acme-corp": {"adopt": True}}))
+    verified = {"adopt": True, "kmsKeyVerified": "tenant-acme-corp"}  # after `mc admin kms key status` (issue 15 F)
+    adopted = up(model, PLATFORM, platform_file({"acme-corp": verified}))
     assert adopted.failure is None and ("import", "acme-corp-kms-key") in [(s.op, s.record.name) for s in adopted.steps]
 
 
@@ -446,7 +447,8 @@ class Day2Sequences(RuleBasedStateMachine):
             if self.removed[stack]:
                 tenant = data.draw(st.sampled_from(sorted(self.removed[stack])))
                 entry = _without(self.removed[stack][tenant], "state", "purgeAcknowledged")
-                if self.commit(stack, {**tenants, tenant: {**entry, "adopt": adopt}}) is not None:
+                returning = {**entry, "adopt": adopt} | ({"kmsKeyVerified": f"tenant-{tenant}"} if adopt else {})
+                if self.commit(stack, {**tenants, tenant: returning}) is not None:
                     del self.removed[stack][tenant]
         elif tenants:
             tenant = data.draw(st.sampled_from(sorted(tenants)))
@@ -462,7 +464,7 @@ class Day2Sequences(RuleBasedStateMachine):
             elif action == "isolation":
                 entry["isolation"] = "prefix" if entry.get("isolation") == "bucket" else "bucket"
             elif action == "adopt":  # what the operator does after a re-add collided: adopt what exists
-                entry["adopt"] = True
+                entry |= {"adopt": True, "kmsKeyVerified": f"tenant-{tenant}"}
             self.commit(stack, {**tenants, tenant: entry})
 
     # Keys rotate and retire, at every level; an operator rotates or retires once every pod the keys reach has
