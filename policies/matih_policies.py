@@ -38,6 +38,7 @@ from components.catalog import bucket as catalog_bucket
 from components.lifecycle import TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE
 from components.naming import TENANT_COMPONENT_TYPE, tenant_bucket_pattern, tenant_id_problem, tenant_prefix
 from components.settings import COMMUNITY_IMAGE_REPOSITORY, EXACT_VERSION, PARITY
+from components.sharding import MAX_TENANTS_PER_STACK
 
 PACK_NAME = "matih-minio"
 PACK_DESCRIPTION = "Tenant isolation, secrets, supply chain, durability and lifecycle rules for MATIH's MinIO."
@@ -1126,6 +1127,19 @@ PRODUCTION_FLAG = {
     }
 }
 
+
+def validate_stack_within_shard_size(args: StackValidationArgs, report: ReportViolation) -> None:
+    tenants = resources_of(args, TENANT_COMPONENT_TYPE)
+    if len(tenants) > MAX_TENANTS_PER_STACK:
+        report(
+            f"{len(tenants)} tenants in one stack, more than the shard size {MAX_TENANTS_PER_STACK}: the diy backend "
+            "rewrites the whole checkpoint at every step, so a platform-wide key rotation here writes more than "
+            "the budget components/sharding.py derives from `make bench`; move further tenants to a shard stack "
+            "(README, Tenant shards)",
+            None,
+        )
+
+
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
         name="no-public-access",
@@ -1314,6 +1328,12 @@ POLICIES: list[Policy] = [
         validate=validate_unknown_server_build,
         enforcement_level=EnforcementLevel.ADVISORY,
         config_schema=PolicyConfigSchema(properties=DECLARED_BUILDS_SCHEMA),
+    ),
+    StackValidationPolicy(
+        name="stack-within-shard-size",
+        description="A stack holds at most the shard size of tenants (components/sharding.py, from `make bench`).",
+        validate=validate_stack_within_shard_size,
+        enforcement_level=EnforcementLevel.ADVISORY,
     ),
 ]
 

@@ -190,7 +190,13 @@ def test_pack_policies_are_named_described_and_levelled():
             EnforcementLevel.ADVISORY,
         )
     advisory = {p.name for p in mp.POLICIES if p.enforcement_level is EnforcementLevel.ADVISORY}
-    assert advisory == {"image-provenance", "temporary-objects-expire", "pod-resources-set", "unknown-server-build"}
+    assert advisory == {
+        "image-provenance",
+        "temporary-objects-expire",
+        "pod-resources-set",
+        "unknown-server-build",
+        "stack-within-shard-size",
+    }
 
 
 def test_offline_secret_mask_matches_the_engine_runner():

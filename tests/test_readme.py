@@ -17,7 +17,7 @@ from tests.integration.kind_support import (
     readme_environment,
     readme_verification_script,
 )
-from tools.bench import markdown_table
+from tools.bench import checkpoint_table, markdown_table
 from tools.engine import run_stack
 from tools.readme import DIAGRAM_BEGIN, README, stack_diagram, with_access_table, with_stack_diagram
 
@@ -126,14 +126,21 @@ def test_the_configuration_table_has_every_key_a_stack_file_may_hold():
     assert _config_table_keys(README.read_text()) == TOP_LEVEL_KEYS | SHARD_KEYS
 
 
-def test_the_bench_table_has_the_columns_make_bench_prints():
+def test_the_bench_tables_have_the_columns_make_bench_prints():
     text = README.read_text()
-    table = text.split("<!-- bench-table:begin -->", 1)[1].split("<!-- bench-table:end -->", 1)[0]
-    rows = [line for line in table.strip().splitlines() if line.startswith("|")]
-    header, rule = markdown_table([]).splitlines()[:2]
-    assert rows[:2] == [header, rule]
-    columns = header.count("|") - 1
-    assert rows[2:] and all(row.count("|") - 1 == columns for row in rows[2:])
+    section = text.split("<!-- bench-table:begin -->", 1)[1].split("<!-- bench-table:end -->", 1)[0]
+    # Each table is a run of `|` lines; make bench prints the timing table, then the checkpoint table.
+    tables: list[list[str]] = []
+    for line, previous in zip(section.splitlines(), ["", *section.splitlines()], strict=False):
+        if line.startswith("|"):
+            if not previous.startswith("|"):
+                tables.append([])
+            tables[-1].append(line)
+    expected = [markdown_table([]).splitlines()[:2], checkpoint_table([]).splitlines()[:2]]
+    assert [table[:2] for table in tables] == expected
+    for table, (header, _) in zip(tables, expected, strict=True):
+        columns = header.count("|") - 1
+        assert table[2:] and all(row.count("|") - 1 == columns for row in table[2:]), table
 
 
 def test_the_tenant_move_counts_match_the_tool():

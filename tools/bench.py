@@ -20,9 +20,14 @@ from functools import cache
 
 from components.iam import MAX_CANNED_POLICY_BYTES, MAX_SERVICE_ACCOUNT_POLICY_BYTES
 from components.naming import TENANT_COMPONENT_TYPE
+from components.settings import load_settings
+from components.sharding import MAX_TENANTS_PER_STACK, WRITE_BUDGET_BYTES
+from components.tenancy import service_accesses
 from tools.change_risks import provider_urn
+from tools.checkpoint import COMPUTED_VALUES, bytes_written, checkpoint_bytes
 from tools.cli import reports_errors
-from tools.engine import Inventory, ResourceRecord, run_stack
+from tools.engine import Inventory, ResourceRecord, project_config_values, run_stack
+from tools.engine_steps import plan_steps
 
 DEFAULT_COUNTS = (10, 100, 500, 1000)
 # A long run's time is a sum over thousands of registrations, so it carries the machine's average noise; a short
@@ -142,6 +147,69 @@ def measure(stack: str, count: int) -> Measurement:
     )
 
 
+@dataclass(frozen=True)
+class CheckpointCost:
+    """What the diy backend writes (tools/checkpoint.py) for three changes of a stack of `tenants` tenants."""
+
+    tenants: int
+    checkpoint: int  # bytes of the whole checkpoint after a first `up`
+    first_up: tuple[int, int]  # (writes, bytes)
+    add_tenant: tuple[int, int]
+    rotation: tuple[int, int]  # a platform-wide key rotation (accessKeys.rotation + 1)
+
+
+def secret_sizes(stack: str, count: int, inventory: Inventory) -> dict[str, dict[str, int]]:
+    """URN -> plaintext bytes of each tenant Secret's string data, from the pure layer the program uses
+    (components/tenancy.py `ServiceAccess.secret_data`) with keys of the real lengths."""
+    config = {**project_config_values(stack), "tenants": generated_tenants(count)}
+    settings = load_settings(config, stack)
+    urns = {r.name: r.urn for r in inventory.of_type("kubernetes:core/v1:Secret")}
+    sizes: dict[str, dict[str, int]] = {}
+    for tenant in settings.tenants:
+        for access in service_accesses(settings, tenant):
+            data = access.secret_data(COMPUTED_VALUES["access_key"], COMPUTED_VALUES["secret_key"])
+            urn = urns.get(f"{tenant.id}-{access.service_id}-credentials")
+            if urn:
+                sizes[urn] = {"stringData": len(json.dumps(data).encode())}
+    return sizes
+
+
+def checkpoint_cost(stack: str, count: int, inventory: Inventory) -> CheckpointCost:
+    added = run_stack(stack, {"tenants": generated_tenants(count + 1)})
+    rotated = run_stack(stack, {"tenants": generated_tenants(count), "accessKeys": {"rotation": 1}})
+    sizes = secret_sizes(stack, count + 1, added)
+    return CheckpointCost(
+        tenants=count,
+        checkpoint=checkpoint_bytes(inventory.resources, sizes),
+        first_up=bytes_written(None, plan_steps(None, inventory), sizes),
+        add_tenant=bytes_written(inventory, plan_steps(inventory, added), sizes),
+        rotation=bytes_written(inventory, plan_steps(inventory, rotated), sizes),
+    )
+
+
+def shard_size(costs: list[CheckpointCost], budget: int = WRITE_BUDGET_BYTES) -> int:
+    """The most tenants a stack may hold so that a platform-wide rotation writes at most `budget` bytes: the
+    rotation's bytes grow with the square of the tenants (steps x state), fitted through the measured rows."""
+    # bytes = a * n**2 (+ lower-order terms, which only make the estimate conservative for large n).
+    a = max(c.rotation[1] / c.tenants**2 for c in costs)
+    return int((budget / a) ** 0.5)
+
+
+def _mb(value: int) -> str:
+    return f"{value / 1e6:,.1f} MB" if value < 1e9 else f"{value / 1e9:,.1f} GB"
+
+
+def checkpoint_table(costs: list[CheckpointCost]) -> str:
+    lines = [
+        "| tenants | checkpoint | first up: writes, bytes | add one tenant | platform-wide key rotation |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for c in costs:
+        cells = [f"{w:,} writes, {_mb(b)}" for w, b in (c.first_up, c.add_tenant, c.rotation)]
+        lines.append(f"| {c.tenants:,} | {_mb(c.checkpoint)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def markdown_table(rows: list[Measurement]) -> str:
     header = (
         "| tenants | resources | per tenant | seconds | CPU s | ms per resource | CPU ms per resource "
@@ -168,8 +236,10 @@ def main(argv: list[str] | None = None) -> int:
 
     run_stack(args.stack, {"tenants": generated_tenants(1)})  # warm-up: imports and first-call caches
     rows = []
+    costs = []
     for count in args.tenants:
         rows.append(measure(args.stack, count))
+        costs.append(checkpoint_cost(args.stack, count, run_stack(args.stack, {"tenants": generated_tenants(count)})))
         print(f"measured {count} tenants", file=sys.stderr, flush=True)
     print(f"stack {args.stack}, mock engine; per tenant: custom resources of one prefix tenant")
     print()
@@ -178,6 +248,16 @@ def main(argv: list[str] | None = None) -> int:
         growth = rows[-1].cpu_ms_per_resource / rows[0].cpu_ms_per_resource
         print()
         print(f"CPU cost per resource, {rows[0].tenants} -> {rows[-1].tenants} tenants: x{growth:.2f}")
+    print()
+    print("Checkpoint written by the diy backend (tools/checkpoint.py; a lower bound):")
+    print()
+    print(checkpoint_table(costs))
+    derived = shard_size(costs)
+    print()
+    print(
+        f"A platform-wide rotation writes at most {_mb(WRITE_BUDGET_BYTES)} up to {derived:,} tenants per stack "
+        f"(components/sharding.py MAX_TENANTS_PER_STACK is {MAX_TENANTS_PER_STACK})"
+    )
     return 0
 
 

@@ -396,12 +396,15 @@ def run_stack(
     config: dict[str, Any] | None = None,
     project_dir: Path = PROJECT_DIR,
     preview: bool = False,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> Inventory:
     """Run `__main__.py` for a stack under mocks.
 
     `config` replaces the stack file's config block; `config_overrides` (short keys like "tenants" or full
     keys like "matih-minio:tenants") are applied on top. What the CLI would refuse raises StackFileError before
-    the program runs; errors of the program raise ProgramError.
+    the program runs; errors of the program raise ProgramError. `stack_outputs` (local stack name -> wire outputs,
+    as `Inventory.wire_outputs`) answers a StackReference with the outputs of that stack's last `up` instead of
+    running its stack file: the day-2 model's shards read a platform as it was when it last ran.
     """
     project_file = load_project(project_dir)
     project = project_file.name
@@ -422,7 +425,11 @@ def run_stack(
         project,
         available_stacks(project_dir),
         # The CLI hands over the outputs of the referenced stack's last update, so never a preview's.
-        lambda name: StackOutputs(run_stack(name, project_dir=project_dir).wire_outputs),
+        lambda name: StackOutputs(
+            stack_outputs[name]
+            if stack_outputs is not None and name in stack_outputs
+            else run_stack(name, project_dir=project_dir).wire_outputs
+        ),
     )
 
     behaviour = _Mocks(_existing_secret_keys(stack_config, project), references)
