@@ -1010,9 +1010,11 @@ def adoption_problems(kms: KmsSettings, tenants: tuple[TenantSettings, ...]) -> 
         elif tenant.adopt and kms.per_tenant_keys and verified != key_name:
             problems.append(
                 f"{entry}: got {_show(verified)}; must be {_show(key_name)} with adopt: true under KES, after you "
-                f"checked that the key exists: `mc admin kms key status <alias> {key_name}` must answer for "
-                f"{key_name} with encryption and decryption OK (the provider's import reads the key without its id "
-                "and MinIO answers with its default key, so the import alone proves nothing)"
+                f"checked that the key exists: `mc admin kms key status --json <alias> {key_name}` must print "
+                f"keyId {key_name} with no encryptionError or decryptionError (a missing key answers too, exit "
+                "status 0, with an encryptionError: cmd/kms-handlers.go KMSKeyStatusHandler; and the provider's "
+                "import reads the key without its id, which MinIO answers with its default key, so the import alone "
+                "proves nothing)"
             )
     return problems
 

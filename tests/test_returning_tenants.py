@@ -12,6 +12,7 @@ succeeds for a key that does not exist. So adopting a KES key needs the operator
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ def problems(stack: str, tenants: list[Any]) -> list[str]:
 def test_adopting_under_kes_needs_the_verified_key_named(isolation):
     (problem,) = problems("prod", [{"id": "globex", "isolation": isolation, "adopt": True}])
     assert problem.startswith('matih-minio:tenants[id=globex].kmsKeyVerified: got null; must be "tenant-globex"')
-    assert "mc admin kms key status <alias> tenant-globex" in problem
+    assert "mc admin kms key status --json <alias> tenant-globex" in problem
     tenant = {"id": "globex", "isolation": isolation, "adopt": True, "kmsKeyVerified": "tenant-globex"}
     assert load("prod", [tenant]).tenants[0].kms_key_verified == "tenant-globex"
 
@@ -86,3 +87,23 @@ def test_the_retained_key_warning_says_every_returning_tenant_must_adopt():
     assert risk.rule == "retained-delete"
     assert "every returning tenant" in risk.what and "adopt: true" in risk.what and "409" in risk.what
     assert "kmsKeyVerified" in risk.what
+
+
+def _kms_check_texts() -> dict[str, str]:
+    (problem,) = problems("prod", [{"id": "globex", "adopt": True}])
+    [risk] = _risks([Rec(KMS_KEY, "globex-kms-key", {"keyId": "tenant-globex"}, {"retainOnDelete": True})], [])
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    [paragraph] = [p for p in readme.split("\n- ") if p.startswith("**Re-onboarding**")]
+    return {"settings": problem, "retained-delete": risk.what, "README": " ".join(paragraph.split())}
+
+
+@pytest.mark.parametrize("where", ["settings", "retained-delete", "README"])
+def test_the_key_check_names_the_answer_that_proves_the_key_exists(where):
+    """A missing key answers too: MinIO's KMSKeyStatusHandler (RELEASE.2025-10-15T17-29-55Z cmd/kms-handlers.go and
+    cmd/admin-handlers.go) writes HTTP 200 with the key id and `encryptionError` set when GenerateKey fails, and mc
+    RELEASE.2024-11-21T17-21-54Z `mainAdminKMSKeyStatus` prints it and exits 0. Only an answer without an
+    encryption or decryption error shows the key exists, so "it answered" must not be the check."""
+    text = _kms_check_texts()[where]
+    assert "mc admin kms key status --json <alias> tenant-" in text, text
+    assert "encryptionError" in text and "decryptionError" in text, text
+    assert "a missing key answers too" in text, text

@@ -386,10 +386,25 @@ def test_drift_detection_previews_every_deployed_stack_where_it_is_deployed(drif
     assert job["strategy"]["fail-fast"] is False  # one stack's drift does not hide another's
     for labels in deployed.values():
         assert _runner_labels(job, {}) == labels
-    assert job["concurrency"]["group"] == "pulumi-up-${{ matrix.stack }}"  # never beside an up (pulumi-up.yml)
     preview = _step_using(job, "pulumi/actions")["with"]
     assert (preview["command"], preview["refresh"], preview["expect-no-changes"]) == ("preview", True, True)
     assert preview["upsert"] is False and preview["stack-name"] == "${{ matrix.stack }}"
+
+
+def test_drift_detection_can_never_cancel_a_pending_up(drift, deploy):
+    """GitHub keeps at most one running and one pending job per concurrency group and cancels the pending one when
+    another is queued (docs "Using concurrency"), cancel-in-progress or not: a drift run queued in an up's group
+    would cancel a deploy's pending up, a shard's too, leaving it behind its platform. A preview takes no lock and
+    writes no state (pulumi v3.259.0 pkg/backend/diy/backend.go: `Preview` calls no `Lock`, `Update` does), so beside
+    an up it can at worst report the half-done update as drift."""
+    [job] = drift["jobs"].values()
+    up_groups = {_resolve(j["concurrency"]["group"], inputs).lower() for _, _, j, inputs in _expanded_jobs(deploy)} | {
+        deploy["concurrency"]["group"].lower()
+    }
+    group = job["concurrency"]["group"]
+    assert "matrix.stack" in group and job["concurrency"]["cancel-in-progress"] is False
+    for entry in job["strategy"]["matrix"]["include"]:
+        assert group.replace("${{ matrix.stack }}", entry["stack"]).lower() not in up_groups, entry["stack"]
 
 
 def test_drift_detection_probes_the_endpoint_the_stack_uses_before_the_preview(drift):

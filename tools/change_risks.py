@@ -696,7 +696,9 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
                     # KES refuses an existing key (RELEASE.2024-12-18T13-15-44Z internal/kms/kes.go CreateKey):
                     # every tenant has one, so a prefix tenant coming back needs adopt as much as a bucket tenant.
                     "; every returning tenant, prefix or bucket mode, needs adopt: true (KES answers a second create "
-                    "with 409) and kmsKeyVerified: <the key> once `mc admin kms key status` answered for it"
+                    "with 409) and kmsKeyVerified: <the key> once `mc admin kms key status --json <alias> "
+                    "tenant-<id>` printed it with no encryptionError or decryptionError (a missing key answers too, "
+                    "with an encryptionError)"
                     if record.type == KMS_KEY_TYPE
                     else ""
                 ),
