@@ -1,0 +1,226 @@
+"""Both sides of every limit in the pure layer: the last value accepted and the first refused.
+
+Each limit names where it comes from; the expected values are written out here, never read back from the code
+under test, so a limit moved by one in the code fails a test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from components import erasure
+
+TIB = 2**40
+
+
+# --- erasure (MinIO cmd/endpoint-ellipses.go setSizes 2..16; internal/config/storageclass validateParity) ---
+
+
+@pytest.mark.parametrize(("servers", "drives_per_server"), [(1, 2), (2, 1)])
+def test_two_drives_are_the_smallest_pool(servers, drives_per_server):
+    assert erasure.erasure_set_size(servers, drives_per_server) == 2
+    figures = erasure.distributed_figures(servers, drives_per_server, 1, TIB, None, None)
+    assert (figures.set_size, figures.standard_parity, figures.reduced_redundancy_parity) == (2, 1, 1)
+
+
+def test_one_drive_is_refused_with_minios_reason():
+    with pytest.raises(
+        erasure.ErasureLayoutError, match=r"^1 drive\(s\) in a pool: distributed MinIO needs at least 2"
+    ):
+        erasure.erasure_set_size(1, 1)
+
+
+def test_sixteen_drives_make_one_set_and_seventeen_none():
+    assert erasure.erasure_set_size(1, 16) == 16
+    with pytest.raises(erasure.ErasureLayoutError, match=r"^17 drives cannot be split into erasure sets of 2\.\.16"):
+        erasure.erasure_set_size(1, 17)
+
+
+def test_allowed_set_sizes_span_two_to_sixteen():
+    assert erasure.allowed_set_sizes(32) == (2, 4, 8, 16)
+    assert erasure.allowed_set_sizes(17) == ()
+    assert erasure.allowed_set_sizes(2) == (2,)
+
+
+def test_set_drive_count_must_be_one_of_the_divisors():
+    assert erasure.erasure_set_size(1, 16, 16) == 16
+    assert erasure.erasure_set_size(1, 16, 2) == 2
+    with pytest.raises(
+        erasure.ErasureLayoutError, match=r"^set drive count 3 does not divide 16 drives; allowed: 2, 4, 8, 16$"
+    ):
+        erasure.erasure_set_size(1, 16, 3)
+
+
+def test_no_symmetric_set_size_is_refused():
+    # 7 servers x 2 drives: 14 drives divide into 2, 7 and 14; only 7 and 14 are symmetric with 7 servers.
+    assert erasure.erasure_set_size(7, 2) == 14
+    # 10 servers x 11 drives: 110 drives divide into 2, 5, 10, 11; 11 is not symmetric with 10, 10 is.
+    assert erasure.erasure_set_size(10, 11) == 10
+    # 9 servers x 2 drives: 18 drives divide into 2, 3, 6, 9; none but 3 and 9 is symmetric with 9 servers.
+    assert erasure.erasure_set_size(9, 2) == 9
+    # 17 servers x 2 drives: 34 drives divide only into 2 and 17 -> 17 is too big, 2 does not divide 17 servers.
+    with pytest.raises(erasure.ErasureLayoutError, match=r"^34 drives on 17 servers cannot be spread symmetrically"):
+        erasure.erasure_set_size(17, 2)
+
+
+def test_symmetry_with_more_servers_than_the_set():
+    # 12 servers x 1 drive: one set of 12 (12 % 12 == 0).
+    assert erasure.erasure_set_size(12, 1) == 12
+    # 16 servers x 3 drives = 48: 16 (16 % 16 == 0) beats 12 (16 % 12 != 0).
+    assert erasure.erasure_set_size(16, 3) == 16
+    # 6 servers x 5 drives = 30: 10 and 15 divide 30 but are not multiples of 6; 6 itself is symmetric.
+    assert erasure.erasure_set_size(6, 5) == 6
+
+
+@pytest.mark.parametrize(
+    ("set_size", "largest"),
+    [(2, 1), (3, 1), (4, 2), (5, 2), (6, 3), (7, 3), (8, 4), (9, 4), (15, 7), (16, 8)],
+)
+def test_largest_parity_is_half_the_set_rounded_down(set_size, largest):
+    # One server with set_size drives: a single set of exactly that size.
+    accepted = erasure.distributed_figures(1, set_size, 1, TIB, largest, 0)
+    assert accepted.standard_parity == largest
+    assert erasure.parity_problems(set_size, largest, largest) == []
+    with pytest.raises(erasure.ErasureLayoutError, match=rf"^standard parity EC:{largest + 1} exceeds half"):
+        erasure.distributed_figures(1, set_size, 1, TIB, largest + 1, 0)
+    assert erasure.parity_problems(set_size, 0, largest + 1) == [
+        f"reduced-redundancy parity EC:{largest + 1} exceeds half the erasure set of {set_size} (max EC:{largest})"
+    ]
+
+
+def test_rrs_parity_equal_to_standard_is_accepted_and_one_above_refused():
+    assert erasure.distributed_figures(1, 8, 1, TIB, 3, 3).reduced_redundancy_parity == 3
+    assert erasure.parity_problems(8, 3, 4) == ["reduced-redundancy parity EC:4 is above standard parity EC:3"]
+
+
+def test_rrs_above_standard_is_only_a_conflict_when_both_are_set():
+    # validateParity compares the two only when both parities are above 0.
+    assert erasure.parity_problems(8, 0, 2) == []
+    assert erasure.parity_problems(8, 2, 0) == []
+
+
+def test_rrs_default_follows_standard_parity():
+    # We render both classes explicitly (chart_values); the RRS default is EC:1, or EC:0 under standard EC:0.
+    assert erasure.distributed_figures(1, 8, 1, TIB, 0, None).reduced_redundancy_parity == 0
+    assert erasure.distributed_figures(1, 8, 1, TIB, 1, None).reduced_redundancy_parity == 1
+    assert erasure.distributed_figures(1, 8, 1, TIB, 4, None).reduced_redundancy_parity == 1
+    assert erasure.distributed_figures(1, 8, 1, TIB, None, None).standard_parity == 4
+
+
+@pytest.mark.parametrize(
+    ("servers", "drives_per_server", "set_size", "worst"),
+    [
+        (3, 4, 4, 2),  # sets 0,1,2,0 | 1,2,0,1 | 2,0,1,2: one server holds 2 drives of each set
+        (2, 3, 3, 2),  # sets 0,1,0 | 1,0,1
+        (4, 4, 16, 4),  # even: 4 of 16
+        (4, 2, 4, 1),  # sets 0,1,2,3 | 0,1,2,3
+        (1, 4, 2, 2),  # one server holds everything
+    ],
+)
+def test_uneven_server_shares_within_a_set(servers, drives_per_server, set_size, worst):
+    assert erasure.drives_per_server_in_set(servers, drives_per_server, set_size) == worst
+
+
+def test_server_loss_boundary_is_the_write_quorum():
+    # 4 servers x 4 drives, EC:4: 12 drives remain, quorum 12 -> survives (last accepted).
+    assert erasure.distributed_figures(4, 4, 1, TIB, 4, 1).survives_server_loss
+    # EC:3: quorum 13 > 12 remaining -> lost (first refused).
+    assert not erasure.distributed_figures(4, 4, 1, TIB, 3, 1).survives_server_loss
+    # 2 servers x 4 drives, EC:4 (parity == data): quorum 5, 4 remain.
+    assert not erasure.distributed_figures(2, 4, 1, TIB, 4, 1).survives_server_loss
+    # 8 servers x 1 drive, EC:4: quorum 5, 7 remain; one server alone never survives its own loss.
+    assert erasure.distributed_figures(8, 1, 1, TIB, 4, 1).survives_server_loss
+    assert not erasure.distributed_figures(1, 16, 1, TIB, 8, 1).survives_server_loss
+
+
+def test_write_quorum_adds_one_only_at_half_parity():
+    assert erasure.write_quorum(8, 4) == 5
+    assert erasure.write_quorum(8, 3) == 5
+    assert erasure.write_quorum(8, 2) == 6
+    assert erasure.write_quorum(2, 1) == 2
+
+
+def test_default_parity_steps():
+    assert [erasure.default_parity(n) for n in range(0, 18)] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
+
+
+def test_figures_output_of_an_odd_layout():
+    # 3 servers x 3 drives = 9 drives: one set of 9, default EC:4 -> 5 data drives.
+    figures = erasure.distributed_figures(3, 3, 2, 9 * TIB, None, None)
+    assert figures.as_output() == {
+        "mode": "distributed",
+        "pools": 2,
+        "totalDrives": 18,
+        "erasureSetSize": 9,
+        "erasureSetCount": 2,
+        "standardParity": 4,
+        "reducedRedundancyParity": 1,
+        "dataDrivesPerSet": 5,
+        "rawCapacityBytes": 162 * TIB,
+        "usableCapacityBytes": 90 * TIB,
+        "usableRatio": 0.5556,
+        "driveFailuresToleratedPerSet": 4,
+        "survivesServerLoss": True,
+    }
+    assert figures.pools[0] == erasure.PoolFigures(3, 3, 9, 9, 1, 3)
+
+
+def test_standalone_figures_output():
+    figures = erasure.standalone_figures(5 * TIB)
+    assert figures.as_output() == {
+        "mode": "standalone",
+        "pools": 1,
+        "totalDrives": 1,
+        "erasureSetSize": 1,
+        "erasureSetCount": 1,
+        "standardParity": 0,
+        "reducedRedundancyParity": 0,
+        "dataDrivesPerSet": 1,
+        "rawCapacityBytes": 5 * TIB,
+        "usableCapacityBytes": 5 * TIB,
+        "usableRatio": 1.0,
+        "driveFailuresToleratedPerSet": 0,
+        "survivesServerLoss": False,
+    }
+
+
+def test_more_servers_than_the_set_size_is_symmetric_when_the_set_divides_them():
+    # 32 servers x 1 drive: 16 divides 32 servers -> sets of 16 (servers > set size: servers % set == 0).
+    assert erasure.erasure_set_size(32, 1) == 16
+    # 24 servers x 1 drive: 16 does not divide 24, 12 does.
+    assert erasure.erasure_set_size(24, 1) == 12
+
+
+def test_a_set_drive_count_reaches_the_figures():
+    figures = erasure.distributed_figures(1, 16, 1, TIB, None, None, 8)
+    assert (figures.set_size, figures.set_count, figures.standard_parity) == (8, 2, 4)
+
+
+def test_every_parity_problem_is_reported_at_once():
+    with pytest.raises(erasure.ErasureLayoutError) as refused:
+        erasure.distributed_figures(1, 4, 1, TIB, 3, 4)
+    assert str(refused.value) == (
+        "standard parity EC:3 exceeds half the erasure set of 4 (max EC:2); "
+        "reduced-redundancy parity EC:4 exceeds half the erasure set of 4 (max EC:2); "
+        "reduced-redundancy parity EC:4 is above standard parity EC:3"
+    )
+
+
+def test_rrs_above_a_standard_parity_of_one_is_refused():
+    assert erasure.parity_problems(8, 1, 1) == []
+    assert erasure.parity_problems(8, 1, 2) == ["reduced-redundancy parity EC:2 is above standard parity EC:1"]
+
+
+def test_capacities_and_counts_are_whole_numbers():
+    # Stack outputs and previews show bytes and set counts: an int, never a float like 9.9e13.
+    figures = erasure.distributed_figures(3, 3, 2, 9 * TIB, None, None)
+    for value in (figures.usable_capacity_bytes, figures.raw_capacity_bytes, figures.pools[0].set_count):
+        assert type(value) is int
+    assert figures.drive_size_bytes == 9 * TIB
+
+
+def test_standalone_is_one_pool_of_one_drive():
+    figures = erasure.standalone_figures(5 * TIB)
+    assert figures.pools == (erasure.PoolFigures(1, 1, 1, 1, 1, 1),)
+    assert figures.drive_size_bytes == 5 * TIB
+    assert erasure.standalone_figures(0).as_output()["usableRatio"] == 0
