@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from components import erasure
+from components.settings import load_settings
+from tests.test_settings import problems_of, with_changes
 
 TIB = 2**40
 
@@ -224,3 +226,36 @@ def test_standalone_is_one_pool_of_one_drive():
     assert figures.pools == (erasure.PoolFigures(1, 1, 1, 1, 1, 1),)
     assert figures.drive_size_bytes == 5 * TIB
     assert erasure.standalone_figures(0).as_output()["usableRatio"] == 0
+
+
+# --- settings (Kubernetes DNS-1123 label: k8s.io/apimachinery pkg/util/validation DNS1123LabelMaxLength = 63) ---
+
+
+def namespace_of(length: int) -> str:
+    return ("ns" + "a" * length)[:length]
+
+
+def test_a_service_namespace_of_63_characters_is_accepted():
+    config = with_changes("prod")
+    config["services"] = {**config["services"], "trino": namespace_of(63)}
+    assert load_settings(config, "prod").service_namespaces["trino"] == namespace_of(63)
+
+
+def test_a_service_namespace_of_64_characters_is_refused_naming_key_value_and_limit():
+    config = with_changes("prod")
+    config["services"] = {**config["services"], "trino": namespace_of(64)}
+    problems = problems_of(config)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f'matih-minio:services.trino: got "{namespace_of(64)}"; must be ')
+    assert "at most 63 characters" in problems[0]
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(63, True), (64, False)])
+def test_minio_namespace_length(length, accepted):
+    namespace = namespace_of(length)
+    config = with_changes("prod", namespace=namespace, minioEndpoint=f"minio.{namespace}.svc.cluster.local:9000")
+    if accepted:
+        assert load_settings(config, "prod").namespace == namespace_of(length)
+    else:
+        refused = [p for p in problems_of(config) if p.startswith("matih-minio:namespace: got ")]
+        assert len(refused) == 1 and "at most 63 characters" in refused[0], refused
