@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import erasure
+from components import erasure, iam
 from components.settings import load_settings
 from tests.test_settings import problems_of, with_changes
 
@@ -259,3 +259,123 @@ def test_minio_namespace_length(length, accepted):
     else:
         refused = [p for p in problems_of(config) if p.startswith("matih-minio:namespace: got ")]
         assert len(refused) == 1 and "at most 63 characters" in refused[0], refused
+
+
+# --- iam (MinIO RELEASE.2024-12-18T13-15-44Z and RELEASE.2025-10-15T17-29-55Z) ---
+
+# cmd/iam.go `maxSVCSessionPolicySize`: NewServiceAccount refuses `len(policyBuf) > 4096` (bytes).
+MINIO_EMBEDDED_POLICY_LIMIT = 4096
+# cmd/bucket-policy-handlers.go `maxBucketPolicySize` = 20 KiB, applied by AddCannedPolicy.
+MINIO_CANNED_POLICY_LIMIT = 20 * 1024
+WRITER_OBJECT_ACTIONS = [
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+    "s3:GetObject",
+    "s3:GetObjectTagging",
+    "s3:GetObjectVersion",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+]
+
+
+def statements_by_sid(document: dict) -> dict[str, dict]:
+    return {statement["Sid"]: statement for statement in document["Statement"]}
+
+
+def test_the_limits_are_minios():
+    assert iam.MAX_SERVICE_ACCOUNT_POLICY_BYTES == MINIO_EMBEDDED_POLICY_LIMIT
+    assert iam.MAX_CANNED_POLICY_BYTES == MINIO_CANNED_POLICY_LIMIT
+
+
+def padded_policy(total_bytes: int, filler: str = "a") -> dict:
+    """A policy document whose compact JSON is exactly total_bytes long (filler of 1 or 2 UTF-8 bytes)."""
+    base = len(iam.policy_json({"Version": iam.POLICY_VERSION, "Statement": [], "Pad": ""}).encode())
+    width = len(filler.encode())
+    assert (total_bytes - base) % width == 0
+    return {"Version": iam.POLICY_VERSION, "Statement": [], "Pad": filler * ((total_bytes - base) // width)}
+
+
+def test_an_embedded_policy_of_4096_bytes_is_accepted_and_4097_refused():
+    accepted = padded_policy(MINIO_EMBEDDED_POLICY_LIMIT)
+    assert len(iam.sized_policy_json(accepted, iam.MAX_SERVICE_ACCOUNT_POLICY_BYTES, "a key").encode()) == 4096
+    with pytest.raises(iam.PolicyTooLargeError, match=r"^a key is 4097 bytes; MinIO accepts at most 4096$"):
+        iam.sized_policy_json(padded_policy(4097), iam.MAX_SERVICE_ACCOUNT_POLICY_BYTES, "a key")
+
+
+def test_the_limit_counts_the_bytes_sent_and_non_ascii_is_sent_escaped():
+    # policy_json escapes non-ASCII, so "é" is sent (and counted) as the 6 bytes of \u00e9.
+    assert iam.policy_json({"Pad": "é"}) == '{"Pad":"\\u00e9"}'
+    base = len(iam.policy_json({"Version": iam.POLICY_VERSION, "Statement": [], "Pad": ""}).encode())
+    document = {"Version": iam.POLICY_VERSION, "Statement": [], "Pad": "é" * ((4096 - base) // 6 + 1)}
+    with pytest.raises(iam.PolicyTooLargeError, match=r"bytes; MinIO accepts at most 4096$"):
+        iam.sized_policy_json(document, 4096, "a key")
+
+
+def test_writers_get_exactly_the_object_actions_they_need():
+    document = iam.service_account_policy("spark", iam.TenantPlacement("acme", False), "tenant-acme")
+    statements = statements_by_sid(document)
+    assert statements["WriteLakehouse"] == {
+        "Sid": "WriteLakehouse",
+        "Effect": "Allow",
+        "Action": WRITER_OBJECT_ACTIONS,
+        "Resource": ["arn:aws:s3:::lakehouse/acme/*"],
+    }
+    assert statements["DenyForeignKmsKey"] == {
+        "Sid": "DenyForeignKmsKey",
+        "Effect": "Deny",
+        "Action": ["s3:PutObject"],
+        "Resource": ["arn:aws:s3:::lakehouse/acme/*"],
+        "Condition": {
+            "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
+            "StringNotEquals": {
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": ["arn:aws:kms:tenant-acme", "tenant-acme"]
+            },
+        },
+    }
+    assert document["Version"] == "2012-10-17"
+
+
+def test_a_readers_key_in_prefix_mode():
+    document = iam.service_account_policy("trino", iam.TenantPlacement("acme", False), "tenant-acme")
+    assert iam.policy_json(document) == (
+        '{"Statement":['
+        '{"Action":["s3:ListBucket"],"Condition":{"StringLike":{"s3:prefix":["acme/","acme/*"]}},"Effect":"Allow",'
+        '"Resource":["arn:aws:s3:::lakehouse"],"Sid":"ListLakehouse"},'
+        '{"Action":["s3:GetBucketLocation"],"Effect":"Allow","Resource":["arn:aws:s3:::lakehouse"],'
+        '"Sid":"LocateLakehouse"},'
+        '{"Action":["s3:GetObject","s3:GetObjectVersion"],"Effect":"Allow","Resource":["arn:aws:s3:::lakehouse/acme/*"],'
+        '"Sid":"ReadLakehouse"}],"Version":"2012-10-17"}'
+    )
+
+
+def test_a_key_in_bucket_mode_names_the_tenants_bucket_without_prefix_condition():
+    where = iam.TenantPlacement("acme", True)
+    assert (where.bucket("lakehouse"), where.prefix(), where.s3_url("lakehouse")) == (
+        "lakehouse-acme",
+        "",
+        "s3://lakehouse-acme/",
+    )
+    statements = statements_by_sid(iam.service_account_policy("trino", where, "tenant-acme"))
+    assert statements["ListLakehouse"] == {
+        "Sid": "ListLakehouse",
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": ["arn:aws:s3:::lakehouse-acme"],
+    }
+    assert statements["ReadLakehouse"]["Resource"] == ["arn:aws:s3:::lakehouse-acme/*"]
+    prefix_mode = iam.TenantPlacement("acme", False)
+    assert (prefix_mode.bucket("lakehouse"), prefix_mode.s3_url("lakehouse")) == ("lakehouse", "s3://lakehouse/acme/")
+
+
+def test_a_parent_policy_covers_the_shared_bucket_and_its_tenant_buckets():
+    assert iam.parent_policy_json("trino") == (
+        '{"Statement":['
+        '{"Action":["s3:GetBucketLocation","s3:ListBucket"],"Effect":"Allow",'
+        '"Resource":["arn:aws:s3:::lakehouse","arn:aws:s3:::lakehouse-*"],"Sid":"LocateAndListLakehouse"},'
+        '{"Action":["s3:GetObject","s3:GetObjectVersion"],"Effect":"Allow",'
+        '"Resource":["arn:aws:s3:::lakehouse/*","arn:aws:s3:::lakehouse-*/*"],"Sid":"ReadLakehouse"}],'
+        '"Version":"2012-10-17"}'
+    )
+    spark = statements_by_sid(iam.service_parent_policy("spark"))
+    assert spark["WriteLakehouse"]["Action"] == WRITER_OBJECT_ACTIONS

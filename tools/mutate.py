@@ -31,7 +31,12 @@ TARGET_SCORE = 90.0
 MODULES: dict[str, tuple[str, ...]] = {
     "components/settings.py": ("tests/test_settings.py", "tests/test_boundaries.py", "tests/test_erasure.py"),
     "components/erasure.py": ("tests/test_erasure.py", "tests/test_boundaries.py"),
-    "components/iam.py": ("tests/test_policies.py", "tests/test_tenancy.py", "tests/test_isolation.py"),
+    "components/iam.py": (
+        "tests/test_boundaries.py",
+        "tests/test_policies.py",
+        "tests/test_tenancy.py",
+        "tests/test_isolation.py",
+    ),
     "components/naming.py": ("tests/test_tenancy.py", "tests/test_scale.py", "tests/test_boundaries.py"),
     "components/tenancy.py": ("tests/test_tenancy.py", "tests/test_isolation.py", "tests/test_scale.py"),
     "components/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
