@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from components import erasure, iam
-from components.settings import load_settings
+from components import erasure, iam, lifecycle, offboarding
+from components.catalog import Bucket
+from components.settings import BucketOptions, TenantSettings, load_settings
 from tests.test_settings import problems_of, with_changes
 
 TIB = 2**40
@@ -379,3 +380,106 @@ def test_a_parent_policy_covers_the_shared_bucket_and_its_tenant_buckets():
     )
     spark = statements_by_sid(iam.service_parent_policy("spark"))
     assert spark["WriteLakehouse"]["Action"] == WRITER_OBJECT_ACTIONS
+
+
+# --- lifecycle and offboarding (pure plans of ILM rules and retention) ---
+
+PLAIN = Bucket("exports", "exports", ("pipeline-service",), ())
+ICEBERG = Bucket("lakehouse", "tables", ("spark",), ("trino",), table_format_managed=True)
+
+
+def test_every_bucket_but_iceberg_expires_temporary_objects_by_tag():
+    (rule,) = lifecycle.bucket_lifecycle_rules(PLAIN, BucketOptions(), 7)
+    assert rule.as_args() == {
+        "id": "expire-temporary-objects",
+        "expiration": "7d",
+        "tags": {"matih-lifecycle": "temporary"},
+    }
+    assert lifecycle.bucket_lifecycle_rules(ICEBERG, BucketOptions(expiry_days=30), 7) == ()
+
+
+def test_expiry_options_become_their_own_rules():
+    rules = lifecycle.bucket_lifecycle_rules(PLAIN, BucketOptions(expiry_days=30, noncurrent_version_expiry_days=5), 1)
+    assert [rule.as_args() for rule in rules] == [
+        {"id": "expire-temporary-objects", "expiration": "1d", "tags": {"matih-lifecycle": "temporary"}},
+        {"id": "expire-objects", "expiration": "30d"},
+        {"id": "expire-noncurrent-versions", "noncurrent_version_expiration_days": 5},
+    ]
+    only_noncurrent = lifecycle.bucket_lifecycle_rules(PLAIN, BucketOptions(noncurrent_version_expiry_days=1), 2)
+    assert [rule.id for rule in only_noncurrent] == ["expire-temporary-objects", "expire-noncurrent-versions"]
+
+
+@pytest.fixture(scope="module")
+def prod_settings():
+    return load_settings(with_changes("prod"), "prod")
+
+
+@pytest.fixture(scope="module")
+def dev_settings():
+    return load_settings(with_changes("dev"), "dev")
+
+
+BUCKETS_OF_TENANT = ("exports", "lakehouse")
+
+
+@pytest.mark.parametrize(
+    ("state", "protect", "retain", "force", "access"),
+    [
+        ("active", True, True, False, True),
+        ("offboarding", False, True, False, False),
+        ("purge", False, False, True, False),
+    ],
+)
+def test_dedicated_buckets_through_the_offboarding_states(prod_settings, state, protect, retain, force, access):
+    assert prod_settings.protect
+    tenant = TenantSettings("acme", "bucket", state=state)
+    plan = offboarding.tenant_lifecycle(prod_settings, tenant, BUCKETS_OF_TENANT)
+    assert plan.state == state and plan.grants_access is access
+    assert plan.key == offboarding.Retention(protect=False, retain_on_delete=True)
+    assert plan.buckets == {
+        name: offboarding.Retention(protect=protect, retain_on_delete=retain, force_destroy=force)
+        for name in ("exports-acme", "lakehouse-acme")
+    }
+    assert all(r.children_retain_on_delete for r in plan.buckets.values())
+
+
+def test_an_unprotected_stack_never_protects_tenant_buckets(dev_settings):
+    assert not dev_settings.protect
+    plan = offboarding.tenant_lifecycle(dev_settings, TenantSettings("acme", "bucket"), BUCKETS_OF_TENANT)
+    assert {r.protect for r in plan.buckets.values()} == {False}
+    assert offboarding.tenant_lifecycle(dev_settings, TenantSettings("acme", "prefix"), BUCKETS_OF_TENANT).buckets == {}
+
+
+def test_a_returning_tenant_adopts_its_key_and_buckets_by_id(prod_settings):
+    plan = offboarding.tenant_lifecycle(prod_settings, TenantSettings("acme", "bucket", adopt=True), ("exports",))
+    assert plan.key.import_id == "tenant-acme"
+    assert plan.buckets["exports-acme"].import_id == "exports-acme"
+
+
+def test_children_of_a_bucket_neither_retained_nor_destroyed_are_deleted():
+    assert not offboarding.Retention(protect=True, retain_on_delete=False).children_retain_on_delete
+    assert offboarding.Retention(protect=False, retain_on_delete=False, force_destroy=True).children_retain_on_delete
+
+
+def test_platform_buckets_follow_the_stack(prod_settings, dev_settings):
+    assert offboarding.platform_bucket_retention(prod_settings) == offboarding.Retention(True, False, False)
+    assert offboarding.platform_bucket_retention(dev_settings) == offboarding.Retention(
+        False, False, dev_settings.force_destroy_buckets
+    )
+
+
+def test_purge_steps_for_each_isolation(prod_settings, dev_settings):
+    assert prod_settings.kms.per_tenant_keys and not dev_settings.kms.per_tenant_keys
+    bucket_tenant = TenantSettings("acme", "bucket", state="purge")
+    assert offboarding.purge_steps(prod_settings, bucket_tenant, BUCKETS_OF_TENANT) == [
+        "remove tenant 'acme' from matih-minio:tenants and run `pulumi up` "
+        "(deletes its dedicated buckets with every object version)",
+        "kes key rm tenant-acme (last: crypto-shreds every object still encrypted with it; "
+        "objects a client wrote without naming the tenant key are under the platform key and stay readable)",
+    ]
+    prefix_tenant = TenantSettings("acme", "prefix", state="purge")
+    assert offboarding.purge_steps(dev_settings, prefix_tenant, BUCKETS_OF_TENANT) == [
+        "remove tenant 'acme' from matih-minio:tenants and run `pulumi up`",
+        "mc rm --recursive --force --versions <alias>/exports/acme/",
+        "mc rm --recursive --force --versions <alias>/lakehouse/acme/",
+    ]
