@@ -48,7 +48,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "components/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
     "components/rotation.py": ("tests/test_day2.py",),
     "components/offboarding.py": ("tests/test_day2.py", "tests/test_boundaries.py"),
-    "tools/change_risks.py": ("tests/test_change_risks.py",),
+    "tools/change_risks.py": ("tests/test_change_risks.py", "tests/test_risk_rules.py"),
 }
 
 # mutmut's exit-code meanings (mutmut/stats.py status_by_exit_code, mutmut 3.8.1).
