@@ -10,7 +10,7 @@ import pytest
 
 from components import erasure, iam, lifecycle, offboarding
 from components.catalog import Bucket
-from components.settings import BucketOptions, TenantSettings, load_settings
+from components.settings import BucketOptions, ConfigError, TenantSettings, load_settings
 from tests.test_settings import problems_of, with_changes
 
 TIB = 2**40
@@ -483,3 +483,169 @@ def test_purge_steps_for_each_isolation(prod_settings, dev_settings):
         "mc rm --recursive --force --versions <alias>/exports/acme/",
         "mc rm --recursive --force --versions <alias>/lakehouse/acme/",
     ]
+
+
+# --- every integer limit of the stack config: last accepted, first refused ---
+
+
+def problems_or_none(config: dict, stack: str = "prod") -> list[str]:
+    try:
+        load_settings(config, stack)
+    except ConfigError as refused:
+        return refused.problems
+    return []
+
+
+def set_path(config: dict, path: str, value: object) -> dict:
+    """A copy of config with the `a.b.c` entry set (the first part is a top-level key)."""
+    top, *rest = path.split(".")
+    result = dict(config)
+    node = result[top] = dict(result.get(top) or {}) if rest else value
+    for i, part in enumerate(rest):
+        if i == len(rest) - 1:
+            node[part] = value
+        else:
+            node[part] = dict(node.get(part) or {})
+            node = node[part]
+    return result
+
+
+def rotation_tenant(value: int) -> dict:
+    return {"id": "acme", "isolation": "prefix", "keyRotation": value}
+
+
+INTEGER_LIMITS = [
+    # (stack, config path, lowest, highest, fixed companions)
+    ("prod", "topology.pools", 1, 64, {}),
+    ("prod", "erasure.setDriveCount", 2, 16, {"erasure.standard": "EC:1", "erasure.reducedRedundancy": "EC:1"}),
+    ("prod", "helmTimeoutSeconds", 60, 3600, {}),
+    ("prod", "temporaryObjects.expiryDays", 1, 3650, {}),
+    ("prod", "buckets.exports.expiryDays", 1, 36500, {}),
+    ("prod", "buckets.exports.noncurrentVersionExpiryDays", 1, 36500, {"buckets.exports.versioning": True}),
+    ("prod", "accessKeys.rotation", 0, 1_000_000, {}),
+    ("prod", "rootCredentialsRotation", 0, 1_000_000, {}),
+    ("dev", "api.nodePort", 30000, 32767, {}),
+]
+
+
+@pytest.mark.parametrize(("stack", "path", "lowest", "highest", "companions"), INTEGER_LIMITS)
+def test_integer_limits_on_both_sides(stack, path, lowest, highest, companions):
+    base = with_changes(stack)
+    for key, value in companions.items():
+        base = set_path(base, key, value)
+    key = f"matih-minio:{path}"
+    for value in (lowest, highest):
+        # Only this key is judged: a nodePort also has to match the endpoint, a set size the drive count.
+        assert not [p for p in problems_or_none(set_path(base, path, value), stack) if p.startswith(key + ":")], value
+    for value in (lowest - 1, highest + 1):
+        refused = [p for p in problems_or_none(set_path(base, path, value), stack) if p.startswith(key + ":")]
+        assert refused == [f"{key}: got {value}; must be an integer from {lowest} to {highest}"], value
+
+
+def test_layout_limits_on_both_sides():
+    # 1024 servers x 1 drive and 1 server x 64 drives are layouts MinIO accepts (sets of 16).
+    for topology in ({"serversPerPool": 1024, "drivesPerServer": 1}, {"serversPerPool": 1, "drivesPerServer": 64}):
+        config = with_changes("prod", topology={"mode": "distributed", "pools": 1, **topology})
+        assert load_settings(config, "prod").figures.set_size == 16
+    for key, value, high in (("serversPerPool", 1025, 1024), ("drivesPerServer", 65, 64)):
+        for bad in (0, value):
+            topology = {"mode": "distributed", "serversPerPool": 4, "drivesPerServer": 4, key: bad}
+            refused = [p for p in problems_of(with_changes("prod", topology=topology)) if f"topology.{key}:" in p]
+            assert refused == [f"matih-minio:topology.{key}: got {bad}; must be an integer from 1 to {high}"]
+
+
+def test_tenant_key_rotation_limits():
+    for value in (0, 1_000_000):
+        settings = load_settings(with_changes("prod", tenants=[rotation_tenant(value)]), "prod")
+        assert settings.tenants[0].key_rotation == value
+    for value in (-1, 1_000_001):
+        problems = problems_of(with_changes("prod", tenants=[rotation_tenant(value)]))
+        assert problems == [f"matih-minio:tenants[0].keyRotation: got {value}; must be an integer from 0 to 1000000"]
+
+
+def test_a_resource_limit_equal_to_its_request_is_accepted_and_one_milli_below_refused():
+    equal = {"requests": {"cpu": "4", "memory": "24Gi"}, "limits": {"cpu": "4000m", "memory": "24Gi"}}
+    assert load_settings(with_changes("prod", resources=equal), "prod").resources.limits["cpu"] == "4000m"
+    below = {"requests": {"cpu": "4", "memory": "24Gi"}, "limits": {"cpu": "3999m", "memory": "24Gi"}}
+    assert problems_of(with_changes("prod", resources=below)) == [
+        'matih-minio:resources.limits.cpu: got "3999m"; must be at least the request "4"'
+    ]
+
+
+@pytest.mark.parametrize("quantity", ["0", "0Gi", "-1"])
+def test_a_quantity_must_be_above_zero(quantity):
+    config = with_changes("prod")
+    config["storage"] = {**config["storage"], "sizePerDrive": quantity}
+    assert [p for p in problems_of(config) if "sizePerDrive" in p]
+    resources = {"requests": {"cpu": quantity, "memory": "24Gi"}, "limits": {"cpu": "8", "memory": "32Gi"}}
+    assert [p for p in problems_of(with_changes("prod", resources=resources)) if "requests.cpu" in p]
+
+
+def test_the_smallest_quantities_are_accepted():
+    config = with_changes("prod")
+    config["storage"] = {**config["storage"], "sizePerDrive": "1"}
+    config["resources"] = {"requests": {"cpu": "1m", "memory": "1"}, "limits": {"cpu": "1m", "memory": "1"}}
+    settings = load_settings(config, "prod")
+    assert settings.storage.size_per_drive_bytes == 1
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(1, True), (0, False), (2, False)])
+@pytest.mark.parametrize("key", ["serversPerPool", "drivesPerServer", "pools"])
+def test_standalone_counts_are_one_or_absent(key, count, accepted):
+    config = with_changes("dev", topology={"mode": "standalone", key: count})
+    if accepted:
+        assert load_settings(config, "dev").topology.mode == "standalone"
+    else:
+        assert problems_of(config, "dev") == [
+            f"matih-minio:topology.{key}: got {count}; must be 1 or absent in standalone mode (one server, one drive)"
+        ]
+
+
+LOCAL = {"kind": "local", "sizePerDrive": "20Gi", "hostPath": "/var/lib/matih/minio"}
+
+
+@pytest.mark.parametrize(("nodes", "accepted"), [(4, True), (5, False), (3, False)])
+def test_local_volumes_need_exactly_one_node_per_server(nodes, accepted):
+    storage = {**LOCAL, "nodes": [f"node-{i}" for i in range(nodes)]}
+    config = with_changes("prod", storage=storage)
+    if accepted:
+        assert load_settings(config, "prod").storage.nodes == tuple(f"node-{i}" for i in range(4))
+    else:
+        (problem,) = problems_of(config)
+        assert problem.startswith(f"matih-minio:storage.nodes: got {nodes} node(s) for 4 MinIO server(s); ")
+
+
+def test_distributed_needs_both_counts():
+    problems = problems_of(with_changes("prod", topology={"mode": "distributed", "serversPerPool": 4}))
+    assert problems == ["matih-minio:topology.drivesPerServer: missing; must be an integer >= 1 in distributed mode"]
+
+
+# --- naming (tenant ids: 2..46 characters; S3 bucket names at most 63, MinIO cmd/object-api-utils.go) ---
+
+
+def test_tenant_id_length_on_both_sides():
+    from components import naming
+
+    assert naming.tenant_id_problem("ab") is None
+    assert naming.tenant_id_problem("a" * 46) is None
+    assert naming.tenant_id_problem("a").endswith("; it has 1")
+    assert naming.tenant_id_problem("a" * 47).endswith("; it has 47")
+    assert naming.TENANT_ID_RULE.startswith("a lowercase DNS label of 2..46 characters")
+    assert naming.tenant_id_problem("a-b") is None
+    assert naming.tenant_id_problem("a--b").endswith(", without '--'")
+    assert naming.tenant_id_problem(12) == naming.TENANT_ID_RULE
+    assert naming.tenant_id_problem("-ab") == naming.TENANT_ID_RULE
+
+
+def test_tenant_names():
+    from components import naming
+
+    assert naming.tenant_prefix("acme") == "acme/"
+    assert naming.tenant_bucket_name("exports", "acme") == "exports-acme"
+    assert naming.tenant_bucket_pattern("exports") == "exports-*"
+    assert naming.tenant_kms_key_name("acme") == "tenant-acme"
+    assert naming.service_parent_user("spark") == "matih-spark"
+    assert naming.service_parent_policy_name("spark") == "matih-spark-all-tenants"
+    assert naming.sid("read", "mlflow-artifacts") == "ReadMlflowArtifacts"
+    assert naming.sid("write", "MLflow_2") == "WriteMLflow2"
+    assert naming.fits_dns_label("a" * 63) and not naming.fits_dns_label("a" * 64)
