@@ -46,7 +46,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "components/naming.py": ("tests/test_tenancy.py", "tests/test_boundaries.py"),
     "components/tenancy.py": ("tests/test_tenancy.py", "tests/test_isolation.py"),
     "components/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
-    "components/rotation.py": ("tests/test_day2.py",),
+    "components/rotation.py": ("tests/test_rotation_rules.py", "tests/test_day2.py"),
     "components/offboarding.py": ("tests/test_day2.py", "tests/test_boundaries.py"),
     "tools/change_risks.py": ("tests/test_change_risks.py", "tests/test_risk_rules.py"),
 }
