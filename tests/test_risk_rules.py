@@ -11,13 +11,15 @@ from tests.test_change_risks import (
     TENANTS,
     Rec,
     Snap,
+    _bucket,
     _key,
     _release,
     _risks,
     _rules,
     _secret,
+    _storage_class,
 )
-from tools.change_risks import assess
+from tools.change_risks import Risk, assess
 
 
 def test_two_layout_changes_in_one_release_give_one_refusal():
@@ -99,3 +101,80 @@ def test_a_secret_under_a_provider_that_mutates_secrets_only_changes_when_its_na
     # Only its data changed: updated in place, nothing to report.
     changed = replace(secret, secretDigests={"stringData": {"acme.properties": "bbbb"}})
     assert assess(Snap((provider, secret)), Snap((provider, changed))).risks == ()
+
+
+# --- The exact words: a reviewer acts on `what` and `instead`, so a garbled or missing one is a bug ---
+
+
+def test_a_bucket_rename_says_what_happens_and_what_to_do():
+    renamed = replace(_bucket("exports"), inputs={**_bucket("exports").inputs, "bucket": "exports-v2"})
+    [risk] = _risks([_bucket("exports")], [renamed])
+    assert risk == Risk(
+        "bucket-rename",
+        "refused",
+        "exports",
+        "bucket `exports` -> `exports-v2` replaces it: a new, empty bucket, and the old one is deleted (or, retained, "
+        "left behind) with every object in it",
+        "declare the new bucket beside the old one, `mc mirror --preserve` the objects across, switch the consumers, "
+        "then remove the old bucket in a later change",
+    )
+
+
+def test_object_locking_names_the_bucket_and_both_settings():
+    renamed = replace(_bucket("exports"), name="exports-resource")
+    after = replace(renamed, inputs={**renamed.inputs, "objectLocking": True})
+    [risk] = _risks([renamed], [after])
+    assert risk == Risk(
+        "object-locking",
+        "refused",
+        "exports-resource",
+        "`exports` object locking False -> True: the provider's update applies only acl and quota, so it reports "
+        "success and changes nothing (object locking is set when a bucket is created)",
+        "create a new bucket with the object-locking setting you want, `mc mirror --preserve` the objects into it, "
+        "switch the consumers, then retire the old bucket",
+    )
+    # Without a bucket input the resource name stands in.
+    bare = Rec(_bucket().type, "exports-resource", {"objectLocking": False})
+    [unnamed] = _risks([bare], [replace(bare, inputs={"objectLocking": True})])
+    assert unnamed.what.startswith("`exports-resource` object locking False -> True")
+
+
+def test_a_new_key_for_an_existing_tenant_says_when_consumers_see_it():
+    [risk] = _risks([], [_key()], base=TENANTS)
+    assert risk == Risk(
+        "key-added",
+        "notice",
+        "acme-spark-access-key",
+        "a new access key for existing tenant `acme`: consumers get it from their Secret when they next read it "
+        "(pods read environment at start)",
+    )
+
+
+CLAIM = "kubernetes:core/v1:PersistentVolumeClaim"
+
+
+def _claim(size: str, storage_class: str = "fast") -> Rec:
+    spec = {"storageClassName": storage_class, "resources": {"requests": {"storage": size}}}
+    return Rec(CLAIM, "minio-data", {"metadata": {"name": "minio-data"}, "spec": spec})
+
+
+def _standalone_with_claim() -> Rec:
+    return _release(mode="standalone", persistence={"existingClaim": "minio-data", "size": "1Ti"})
+
+
+def test_a_standalone_program_claim_is_sized_by_the_claim_and_judged_by_its_class():
+    release = _standalone_with_claim()
+    fixed, expandable = _storage_class(), _storage_class(allowVolumeExpansion=True)
+    # The release's own persistence.size is ignored: the claim's request is the drive.
+    [refused] = _risks([release, _claim("20Gi"), fixed], [release, _claim("40Gi"), fixed])
+    assert refused.what == (
+        "drive size `20Gi` -> `40Gi`: StorageClass `fast` does not allow volume expansion, so the update fails"
+    )
+    assert _risks([release, _claim("20Gi"), expandable], [release, _claim("40Gi"), expandable]) == ()
+    # A class the program does not declare: a warning that names it.
+    [unknown] = _risks([release, _claim("20Gi", "standard")], [release, _claim("40Gi", "standard")])
+    assert (unknown.rule, unknown.severity) == ("drive-size", "warning")
+    assert "StorageClass `standard` allows volume expansion" in unknown.what
+    # Another claim of the same name but another kind is not the drive.
+    other = Rec("kubernetes:core/v1:ConfigMap", "minio-data", _claim("99Gi").inputs)
+    assert _risks([release, _claim("20Gi"), other, fixed], [release, _claim("20Gi"), other, fixed]) == ()

@@ -34,7 +34,6 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_settings.py",
         "tests/test_boundaries.py",
         "tests/test_erasure.py",
-        "tests/test_shards.py",
     ),
     "components/erasure.py": ("tests/test_erasure.py", "tests/test_boundaries.py"),
     "components/iam.py": (
