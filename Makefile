@@ -84,6 +84,13 @@ policy-check: $(if $(PLAN),,check-stack) venv
 plan-diff: check-stack plan-venv
 	$(BIN)/python -m tools.plan_diff --base $(BASE) --stack $(STACK) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(FULL),--full-output $(FULL))
 
+## mutate: mutation testing of the pure layer and the risk rules, module by module (slow, not in CI).
+## MODULES=components/erasure.py picks modules, JOBS=2 runs two mutants at a time (default one: shared machine),
+## EVERY=4 tests every 4th mutant only
+.PHONY: mutate
+mutate: venv
+	$(BIN)/python -m tools.mutate $(MODULES) $(if $(JOBS),--jobs $(JOBS)) $(if $(EVERY),--every $(EVERY))
+
 ## bench: Markdown table of cost, state, policy sizes and graph shape for 10 to 1,000 tenants on the prod program
 bench: venv
 	$(BIN)/python -m tools.bench

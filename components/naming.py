@@ -14,6 +14,10 @@ S3_BUCKET_NAME_MAX = 63
 # The Tenant component's type token: the tools find a tenant's resources under it.
 TENANT_COMPONENT_TYPE = "matih:tenancy:Tenant"
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+# A namespace name is a DNS-1123 label, at most 63 characters; DNS_LABEL alone has no length cap
+# (k8s.io/apimachinery pkg/util/validation/validation.go DNS1123LabelMaxLength, IsDNS1123Label).
+DNS_LABEL_MAX = 63
+NAMESPACE_RULE = f"a DNS-1123 label of at most {DNS_LABEL_MAX} characters (a-z, 0-9 and inner '-')"
 # `<bucket>-<tenant>` must stay a valid S3 bucket name for the longest catalog bucket.
 TENANT_ID_MAX = S3_BUCKET_NAME_MAX - 1 - max(len(name) for name in BUCKET_NAMES)
 TENANT_ID_MIN = 2
@@ -35,6 +39,11 @@ def tenant_id_problem(tenant_id: object) -> str | None:
         # S3 reserves `xn--`-style double hyphens in some positions; refusing them everywhere is simplest.
         return f"{TENANT_ID_RULE}, without '--'"
     return None
+
+
+def fits_dns_label(name: str) -> bool:
+    """Whether a name that matches DNS_LABEL is also short enough for one."""
+    return len(name) <= DNS_LABEL_MAX
 
 
 def tenant_prefix(tenant_id: str) -> str:

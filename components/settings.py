@@ -20,7 +20,7 @@ from components import erasure
 from components.catalog import BUCKET_NAMES, SERVICE_IDS, grants_of
 from components.catalog import bucket as catalog_bucket
 from components.erasure import ErasureFigures
-from components.naming import DNS_LABEL, TENANT_KMS_KEY_PREFIX, tenant_id_problem
+from components.naming import DNS_LABEL, NAMESPACE_RULE, TENANT_KMS_KEY_PREFIX, fits_dns_label, tenant_id_problem
 from components.quantity import parse_quantity
 from components.rotation import retirement_problems
 
@@ -673,7 +673,9 @@ def _secret_ref(reader: _Reader, name: str, *, with_key: bool = True) -> SecretK
             else "tls.crt"
         )
         or "",
-        namespace=ref.string("namespace", pattern=DNS_LABEL, rule="a namespace name"),
+        namespace=ref.string(
+            "namespace", pattern=DNS_LABEL, check=fits_dns_label, rule=f"a namespace name: {NAMESPACE_RULE}"
+        ),
     )
 
 
@@ -1105,9 +1107,13 @@ def _read_services(root: _Reader) -> dict[str, str]:
     namespaces = {}
     for service_id in SERVICE_IDS:
         namespace = services.string(
-            service_id, required=True, pattern=DNS_LABEL, rule=f"the Kubernetes namespace {service_id} runs in"
+            service_id,
+            required=True,
+            pattern=DNS_LABEL,
+            check=fits_dns_label,
+            rule=f"the Kubernetes namespace {service_id} runs in: {NAMESPACE_RULE}",
         )
-        if namespace and len(namespace) <= 63:
+        if namespace:
             namespaces[service_id] = namespace
     return namespaces
 
@@ -1182,7 +1188,13 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     """Validate the whole stack configuration; raise ConfigError naming every problem."""
     problems: list[str] = []
     root = _Reader(problems, "", dict(raw), TOP_LEVEL_KEYS)
-    namespace = root.string("namespace", "minio", pattern=DNS_LABEL, rule="a Kubernetes namespace name (DNS label)")
+    namespace = root.string(
+        "namespace",
+        "minio",
+        pattern=DNS_LABEL,
+        check=fits_dns_label,
+        rule=f"a Kubernetes namespace name: {NAMESPACE_RULE}",
+    )
     release_name = root.string(
         "releaseName",
         "minio",

@@ -145,9 +145,14 @@ def test_stack_outputs_give_a_consumer_its_secret_and_no_more(prod_inventory):
 # --- MinIO's size limits with a thousand tenants (pure layer, no engine) ------------------------------------------
 
 
+# S3 bucket names hold at most 63 characters (MinIO cmd/object-api-utils.go IsValidBucketName); a tenant's bucket is
+# `<catalog bucket>-<tenant>` and the longest catalog buckets (mlflow-artifacts, pipeline-outputs) have 16: 63 - 1 - 16.
+LONGEST_TENANT_ID = 46
+
+
 def generated_tenants(count: int) -> list[dict[str, Any]]:
     """The longest tenant ids allowed, half of them in bucket mode: the largest policies the program can make."""
-    width = naming.TENANT_ID_MAX - len("t-") - 4
+    width = LONGEST_TENANT_ID - len("t-") - 4
     return [
         {"id": f"t{index:04d}-{'x' * width}", "isolation": "bucket" if index % 2 else "prefix"}
         for index in range(count)
@@ -159,7 +164,9 @@ def test_minio_size_limits_hold_for_a_thousand_tenants():
     config = {**project_config_values("prod"), "tenants": generated_tenants(1000)}
     settings = load_settings(config, "prod")
     assert len(settings.tenants) == 1000
-    assert {len(t.id) for t in settings.tenants} == {naming.TENANT_ID_MAX}
+    assert {len(t.id) for t in settings.tenants} == {LONGEST_TENANT_ID}
+    longest_bucket = max(len(naming.tenant_bucket_name(b, t.id)) for t in settings.tenants for b in BUCKET_NAMES)
+    assert longest_bucket == 63
     largest = max(len(a.policy.encode()) for tenant in settings.tenants for a in service_accesses(settings, tenant))
     assert largest <= MINIO_EMBEDDED_POLICY_LIMIT
     for service in consuming_services():

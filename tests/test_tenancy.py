@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components import catalog, iam, naming, tenancy
-from components.settings import TenantSettings, load_settings
+from components.settings import ConfigError, load_settings
 from tools.engine import project_config_values as stack_config
 
 
@@ -47,17 +47,39 @@ def test_statement_ids_are_unique_per_policy(prod):
 
 def test_policy_json_is_byte_stable():
     where = iam.TenantPlacement("acme", dedicated_buckets=False)
-    first = iam.policy_json(iam.service_account_policy("pipeline-service", where, "tenant-acme"))
-    second = iam.policy_json(iam.service_account_policy("pipeline-service", where, "tenant-acme"))
-    assert first == second
+    document = iam.service_account_policy("pipeline-service", where, "tenant-acme")
+    # The same document with every mapping's keys in reverse order must give the same bytes: pulumi-minio diffs the
+    # policy as a string, so an insertion-order dependence would be a phantom change on the next `up`.
+    reordered = json.loads(json.dumps(document), object_pairs_hook=lambda pairs: dict(reversed(pairs)))
+    assert list(reordered) == list(reversed(list(document)))
+    first = iam.policy_json(document)
+    assert iam.policy_json(reordered) == first
+    assert iam.policy_json({"b": 1, "a": {"d": [2, 1], "c": "x"}}) == '{"a":{"c":"x","d":[2,1]},"b":1}'
     assert json.loads(first)["Statement"] == sorted(json.loads(first)["Statement"], key=lambda s: s["Sid"])
     assert ", " not in first and ": " not in first
 
 
-def test_policies_fit_minio_service_account_limit_for_the_longest_tenant_id(prod):
-    longest = TenantSettings("t" * naming.TENANT_ID_MAX, "bucket")
-    for access in tenancy.service_accesses(prod, longest):
-        assert len(access.policy) <= iam.MAX_SERVICE_ACCOUNT_POLICY_BYTES, access.service_id
+# S3 bucket names hold at most 63 characters (MinIO cmd/object-api-utils.go IsValidBucketName), and a tenant's own
+# bucket is `<catalog bucket>-<tenant>`; the longest catalog buckets have 16 characters: 63 - 1 - 16.
+LONGEST_TENANT_ID = 46
+# MinIO cmd/iam.go maxSVCSessionPolicySize (RELEASE.2024-12-18T13-15-44Z and RELEASE.2025-10-15T17-29-55Z): bytes.
+MINIO_EMBEDDED_POLICY_LIMIT = 4096
+
+
+def test_policies_fit_minio_service_account_limit_for_the_longest_tenant_id():
+    config = stack_config("prod")
+    longest = "t" * LONGEST_TENANT_ID
+    # Through the real validation: the longest id the config accepts, in bucket mode (the longest documents).
+    settings = load_settings({**config, "tenants": [{"id": longest, "isolation": "bucket"}]}, "prod")
+    (tenant,) = settings.tenants
+    assert max(len(naming.tenant_bucket_name(b, tenant.id)) for b in catalog.BUCKET_NAMES) == 63
+    accesses = tenancy.service_accesses(settings, tenant)
+    assert {a.service_id for a in accesses} == set(tenancy.consuming_services())
+    for access in accesses:
+        assert longest in access.policy
+        assert len(access.policy.encode("utf-8")) <= MINIO_EMBEDDED_POLICY_LIMIT, access.service_id
+    with pytest.raises(ConfigError, match=r"tenants\[0\]\.id.*it has 47"):
+        load_settings({**config, "tenants": [{"id": longest + "t", "isolation": "bucket"}]}, "prod")
 
 
 def test_readers_get_no_kms_deny_and_no_write_actions(prod):
