@@ -903,11 +903,8 @@ def _with_sentinels(value: Any) -> Any:
     return value
 
 
-def kubernetes_problems(document: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
-    """(path, value, message) for each way a manifest breaks its kind's schema; unknown values are skipped."""
-    validator = _kubernetes_validator(str(document.get("apiVersion")), str(document.get("kind")))
-    if validator is None:
-        return [("kind", document.get("kind"), f"no schema for {document.get('apiVersion')} in Kubernetes 1.31")]
+def _schema_problems(validator: Any, document: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """(path, value, message) for each schema error of the document; values unknown at preview are skipped."""
     problems = []
     for error in validator.iter_errors(_with_sentinels(document)):
         if _UNKNOWN_SENTINEL in json.dumps(error.instance, default=str):
@@ -915,6 +912,14 @@ def kubernetes_problems(document: Mapping[str, Any]) -> list[tuple[str, Any, str
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
         problems.append((path or "(object)", error.instance, error.message))
     return problems
+
+
+def kubernetes_problems(document: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """(path, value, message) for each way a manifest breaks its kind's schema; unknown values are skipped."""
+    validator = _kubernetes_validator(str(document.get("apiVersion")), str(document.get("kind")))
+    if validator is None:
+        return [("kind", document.get("kind"), f"no schema for {document.get('apiVersion')} in Kubernetes 1.31")]
+    return _schema_problems(validator, document)
 
 
 def kubernetes_manifest(type_token: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -970,13 +975,7 @@ def custom_resource_problems(document: Mapping[str, Any]) -> list[tuple[str, Any
     validator = _crd_validator(str(document.get("kind")))
     if validator is None:
         return [("kind", document.get("kind"), f"no vendored CRD schema for {document.get('kind')}")]
-    problems = []
-    for error in validator.iter_errors(_with_sentinels(document)):
-        if _UNKNOWN_SENTINEL in json.dumps(error.instance, default=str):
-            continue
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        problems.append((path or "(object)", error.instance, error.message))
-    return problems
+    return _schema_problems(validator, document)
 
 
 # --- 4. The MinIO chart's values ---------------------------------------------------------------------------------
