@@ -32,33 +32,20 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from components import erasure
+from components import tokens
 from components.catalog import BUCKET_NAMES
 from components.catalog import bucket as catalog_bucket
-from components.lifecycle import TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE
-from components.naming import TENANT_COMPONENT_TYPE, tenant_bucket_pattern, tenant_id_problem, tenant_prefix
-from components.settings import COMMUNITY_IMAGE_REPOSITORY, EXACT_VERSION, PARITY
-from components.sharding import MAX_TENANTS_PER_STACK
+from components.model import erasure
+from components.model.erasure import PARITY
+from components.model.lifecycle import TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE
+from components.model.naming import tenant_bucket_pattern, tenant_id_problem, tenant_prefix
+from components.model.sharding import MAX_TENANTS_PER_STACK
+from components.model.versions import COMMUNITY_IMAGE_REPOSITORY, EXACT_VERSION
 
 PACK_NAME = "matih-minio"
 PACK_DESCRIPTION = "Tenant isolation, secrets, supply chain, durability and lifecycle rules for MATIH's MinIO."
 
 # Resource type tokens as the engine reports them.
-S3_BUCKET = "minio:index/s3Bucket:S3Bucket"
-S3_BUCKET_POLICY = "minio:index/s3BucketPolicy:S3BucketPolicy"
-S3_BUCKET_ENCRYPTION = "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption"
-ILM_POLICY = "minio:index/ilmPolicy:IlmPolicy"
-IAM_SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
-IAM_POLICY = "minio:index/iamPolicy:IamPolicy"
-IAM_GROUP_POLICY = "minio:index/iamGroupPolicy:IamGroupPolicy"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-PERSISTENT_VOLUME = "kubernetes:core/v1:PersistentVolume"
-STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
-JOB = "kubernetes:batch/v1:Job"
-MINIO_PROVIDER = "pulumi:providers:minio"
-STACK = "pulumi:pulumi:Stack"
-TENANT_COMPONENT = TENANT_COMPONENT_TYPE
 
 # tools/engine.py masks secret values this way; a real run hands policies the plaintext instead.
 OFFLINE_SECRET_MASK = "[secret]"
@@ -380,12 +367,12 @@ def is_temporary_object_rule(rule: Mapping[str, Any]) -> bool:
 
 
 def validate_no_public_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == S3_BUCKET:
+    if args.resource_type == tokens.S3_BUCKET:
         # The provider's default ACL is private, so an absent acl is fine.
         acl = args.props.get("acl") or "private"
         if acl != "private":
             report(f"bucket {args.props.get('bucket')!r} has acl {acl!r}; only 'private' is allowed", None)
-    elif args.resource_type == S3_BUCKET_POLICY:
+    elif args.resource_type == tokens.S3_BUCKET_POLICY:
         try:
             statements = policy_statements(args.props.get("policy"))
         except PolicyDocumentError as error:
@@ -398,7 +385,7 @@ def validate_no_public_access(args: ResourceValidationArgs, report: ReportViolat
                     "principals ('*'); tenant access belongs in IAM policies",
                     None,
                 )
-    elif args.resource_type == HELM_RELEASE:
+    elif args.resource_type == tokens.HELM_RELEASE:
         monitor = as_mapping(as_mapping(release_values(args.props).get("metrics")).get("serviceMonitor"))
         # The chart defaults `public: true`, which serves Prometheus metrics without authentication.
         if monitor.get("public", True) is not False:
@@ -409,7 +396,7 @@ PROMETHEUS_ACTION = "admin:prometheus"  # minio/pkg policy/admin-action.go Prome
 
 
 def is_metrics_only(statements: list[Mapping[str, Any]]) -> bool:
-    """The metrics identity's policy (components/monitoring_objects.py): every Allow statement allows exactly
+    """The metrics identity's policy (components/model/monitoring_objects.py): every Allow statement allows exactly
     admin:Prometheus, which reads metrics and nothing of any tenant; Deny statements only narrow it."""
     allows = [statement for statement in statements if statement.get("Effect") != "Deny"]
     return bool(allows) and all(
@@ -421,10 +408,10 @@ def is_metrics_only(statements: list[Mapping[str, Any]]) -> bool:
 
 
 def validate_tenant_scoped_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (IAM_SERVICE_ACCOUNT, IAM_POLICY, IAM_GROUP_POLICY):
+    if args.resource_type not in (tokens.IAM_SERVICE_ACCOUNT, tokens.IAM_POLICY, tokens.IAM_GROUP_POLICY):
         return
     document = args.props.get("policy")
-    if args.resource_type == IAM_SERVICE_ACCOUNT and not document:
+    if args.resource_type == tokens.IAM_SERVICE_ACCOUNT and not document:
         report("the access key has no embedded policy, so it inherits its parent user's access to every tenant", None)
         return
     try:
@@ -432,20 +419,21 @@ def validate_tenant_scoped_credentials(args: ResourceValidationArgs, report: Rep
     except PolicyDocumentError as error:
         report(str(error), None)
         return
-    if args.resource_type == IAM_POLICY and is_metrics_only(statements):
+    if args.resource_type == tokens.IAM_POLICY and is_metrics_only(statements):
         return
-    # Canned policies here are the service parents' (components/service_users.py), whose credentials nobody holds.
-    problems = unscoped_grant_problems(statements, bucket_families=args.resource_type == IAM_POLICY)
-    if args.resource_type == IAM_SERVICE_ACCOUNT:
+    # Canned policies here are the service parents' (components/resources/service_users.py), whose credentials nobody
+    # holds.
+    problems = unscoped_grant_problems(statements, bucket_families=args.resource_type == tokens.IAM_POLICY)
+    if args.resource_type == tokens.IAM_SERVICE_ACCOUNT:
         # Keys are declared inside their tenant's component; elsewhere only single-tenancy can be judged.
         parent_type, parent_name = urn_type_and_name(args.opts.parent or "")
-        problems += tenant_scope_problems(statements, parent_name if parent_type == TENANT_COMPONENT else None)
+        problems += tenant_scope_problems(statements, parent_name if parent_type == tokens.TENANT else None)
     for problem in problems:
         report(problem, None)
 
 
 def validate_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     values = release_values(args.props)
     if not values.get("existingSecret"):
@@ -464,7 +452,7 @@ def validate_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportVi
 
 
 def validate_pinned_chart_and_image(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     version = str(args.props.get("version") or "")
     if not EXACT_VERSION.match(version):
@@ -479,7 +467,7 @@ def validate_pinned_chart_and_image(args: ResourceValidationArgs, report: Report
 
 
 def validate_image_provenance(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     image = as_mapping(release_values(args.props).get("image"))
     repository, tag = str(image.get("repository") or ""), str(image.get("tag") or "")
@@ -552,7 +540,7 @@ def validate_production_durability(args: ResourceValidationArgs, report: ReportV
     config = args.get_config()
     if not config.get("production", False):
         return
-    if args.resource_type == HELM_RELEASE:
+    if args.resource_type == tokens.HELM_RELEASE:
         values = release_values(args.props)
         for problem in erasure_problems(values, as_int(config.get("minimumParity"), DEFAULT_MINIMUM_PARITY)):
             report(problem, None)
@@ -567,17 +555,17 @@ def validate_production_durability(args: ResourceValidationArgs, report: ReportV
                 "anti-affinity): two servers on one node fail together",
                 None,
             )
-    elif args.resource_type == PERSISTENT_VOLUME:
+    elif args.resource_type == tokens.PERSISTENT_VOLUME:
         spec = as_mapping(args.props.get("spec"))
         for kind in ("local", "hostPath"):
             if kind in spec:
                 report(f"PersistentVolume uses spec.{kind}: its data lives and dies with one node", None)
-    elif args.resource_type == STORAGE_CLASS:
+    elif args.resource_type == tokens.STORAGE_CLASS:
         reclaim = args.props.get("reclaimPolicy") or "Delete"
         if reclaim != "Retain":
             report(f"StorageClass reclaimPolicy is {reclaim!r}: deleting a claim would delete the drive's data", None)
     if (
-        args.resource_type == S3_BUCKET
+        args.resource_type == tokens.S3_BUCKET
         and is_enabled(args.props.get("forceDestroy"))
         and not is_tenant_child(args.opts.parent)
     ):
@@ -587,10 +575,14 @@ def validate_production_durability(args: ResourceValidationArgs, report: ReportV
             "every object version in it (terraform-provider-minio minioDeleteBucket); only throwaway dev stacks may",
             None,
         )
-    if args.resource_type in (S3_BUCKET, NAMESPACE) and not args.opts.protect and not is_tenant_child(args.opts.parent):
+    if (
+        args.resource_type in (tokens.S3_BUCKET, tokens.NAMESPACE)
+        and not args.opts.protect
+        and not is_tenant_child(args.opts.parent)
+    ):
         # A tenant's buckets may be unprotected while it is offboarded: tenant-offboarding-and-purge judges them.
         # pulumi-policy 1.21 (and the engine's analyzer protocol) expose `protect` but not `retainOnDelete`.
-        what = "bucket" if args.resource_type == S3_BUCKET else "namespace"
+        what = "bucket" if args.resource_type == tokens.S3_BUCKET else "namespace"
         report(
             f"the {what} is not protected (resource option protect=True): a destroy would delete its data "
             "(retainOnDelete alone does not count: policy packs cannot see it)",
@@ -599,7 +591,7 @@ def validate_production_durability(args: ResourceValidationArgs, report: ReportV
 
 
 def is_tenant_child(parent_urn: str | None) -> bool:
-    return bool(parent_urn) and urn_type_and_name(str(parent_urn))[0] == TENANT_COMPONENT
+    return bool(parent_urn) and urn_type_and_name(str(parent_urn))[0] == tokens.TENANT
 
 
 TENANT_STATES = ("active", "offboarding", "purge")
@@ -613,7 +605,7 @@ def validate_tenant_offboarding_and_purge(args: StackValidationArgs, report: Rep
     production = bool(config.get("production", False))
     acknowledged = {str(tenant) for tenant in as_list(config.get("acknowledgedPurges"))}
     states: dict[str, str] = {}
-    for tenant in resources_of(args, TENANT_COMPONENT):
+    for tenant in resources_of(args, tokens.TENANT):
         state = str(tenant.props.get("state") or "active")
         states[tenant.name] = state
         if state not in TENANT_STATES:
@@ -626,13 +618,13 @@ def validate_tenant_offboarding_and_purge(args: StackValidationArgs, report: Rep
                 "list it: a purge deletes its dedicated buckets with every object",
                 tenant.urn,
             )
-    for bucket in resources_of(args, S3_BUCKET):
+    for bucket in resources_of(args, tokens.S3_BUCKET):
         name = bucket_name(bucket)
         owner = catalog_owner(name)
         owner_tenant = owner[1] if owner is not None else None
         state = states.get(owner_tenant or "", "active")
         parent = bucket.parent
-        tenant_bucket = parent is not None and parent.resource_type == TENANT_COMPONENT
+        tenant_bucket = parent is not None and parent.resource_type == tokens.TENANT
         # Platform buckets' forceDestroy (throwaway dev stacks only) is production-durability's to judge.
         if tenant_bucket and is_enabled(bucket.props.get("forceDestroy")) and state != "purge":
             report(
@@ -649,7 +641,7 @@ def validate_tenant_offboarding_and_purge(args: StackValidationArgs, report: Rep
 
 
 def validate_kms_configured(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     values = release_values(args.props)
     environment = release_environment(values)
@@ -664,7 +656,7 @@ def validate_kms_configured(args: ResourceValidationArgs, report: ReportViolatio
 
 
 def validate_lakehouse_never_expires(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != ILM_POLICY:
+    if args.resource_type != tokens.ILM_POLICY:
         return
     bucket = str(args.props.get("bucket") or "")
     if not is_table_format_bucket(bucket):
@@ -678,7 +670,7 @@ def validate_lakehouse_never_expires(args: ResourceValidationArgs, report: Repor
 
 
 def validate_pod_resources(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     resources = as_mapping(release_values(args.props).get("resources"))
     for bound in ("requests", "limits"):
@@ -688,7 +680,7 @@ def validate_pod_resources(args: ResourceValidationArgs, report: ReportViolation
 
 
 def validate_chart_provisioning_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     values = release_values(args.props)
     for key in CHART_PROVISIONING_LISTS:
@@ -732,7 +724,7 @@ def service_exposure_problems(values: Mapping[str, Any], production: bool) -> li
 
 
 def validate_api_exposure(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     production = bool(args.get_config().get("production", False))
     for problem in service_exposure_problems(release_values(args.props), production):
@@ -772,7 +764,7 @@ def restricted_pod_problems(pod: Mapping[str, Any]) -> list[str]:
 
 
 def validate_bounded_restricted_jobs(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != JOB:
+    if args.resource_type != tokens.JOB:
         return
     metadata = as_mapping(args.props.get("metadata"))
     spec = as_mapping(args.props.get("spec"))
@@ -804,7 +796,7 @@ def bucket_name(resource: PolicyResource) -> str:
 
 
 def validate_no_secret_stack_outputs(args: StackValidationArgs, report: ReportViolation) -> None:
-    stacks = resources_of(args, STACK)
+    stacks = resources_of(args, tokens.STACK)
     if not stacks:
         args.not_applicable("the engine handed over no pulumi:pulumi:Stack resource with the outputs")
     for stack in stacks:
@@ -816,19 +808,19 @@ def validate_no_secret_stack_outputs(args: StackValidationArgs, report: ReportVi
 
 def validate_bucket_default_encryption(args: StackValidationArgs, report: ReportViolation) -> None:
     encrypted = set()
-    for encryption in resources_of(args, S3_BUCKET_ENCRYPTION):
+    for encryption in resources_of(args, tokens.S3_BUCKET_ENCRYPTION):
         if encryption.props.get("encryptionType") == "aws:kms" and encryption.props.get("kmsKeyId"):
             encrypted.add(bucket_name(encryption))
         else:
             report(f"default encryption of {bucket_name(encryption)!r} is not aws:kms with a key id", encryption.urn)
-    for bucket in resources_of(args, S3_BUCKET):
+    for bucket in resources_of(args, tokens.S3_BUCKET):
         if bucket_name(bucket) not in encrypted:
             report(f"bucket {bucket_name(bucket)!r} has no aws:kms default encryption", bucket.urn)
 
 
 def lifecycle_policies_by_bucket(args: StackValidationArgs) -> dict[str, list[PolicyResource]]:
     policies: dict[str, list[PolicyResource]] = {}
-    for policy in resources_of(args, ILM_POLICY):
+    for policy in resources_of(args, tokens.ILM_POLICY):
         policies.setdefault(bucket_name(policy), []).append(policy)
     return policies
 
@@ -847,7 +839,7 @@ def validate_single_lifecycle_per_bucket(args: StackValidationArgs, report: Repo
 
 def validate_temporary_objects_expire(args: StackValidationArgs, report: ReportViolation) -> None:
     policies = lifecycle_policies_by_bucket(args)
-    for bucket in resources_of(args, S3_BUCKET):
+    for bucket in resources_of(args, tokens.S3_BUCKET):
         name = bucket_name(bucket)
         if is_table_format_bucket(name):
             continue
@@ -861,14 +853,14 @@ def validate_temporary_objects_expire(args: StackValidationArgs, report: ReportV
 
 
 def validate_minio_waits_for_readiness(args: StackValidationArgs, report: ReportViolation) -> None:
-    providers = resources_of(args, MINIO_PROVIDER)
+    providers = resources_of(args, tokens.MINIO_PROVIDER)
     if not providers:
         args.not_applicable("no MinIO provider in this stack")
-    if not resources_of(args, HELM_RELEASE):
+    if not resources_of(args, tokens.HELM_RELEASE):
         # A tenant shard reaches the MinIO its platform stack deployed; that stack's update waited for readiness.
         args.not_applicable("no MinIO server in this stack (a tenant shard): its platform stack's update waited")
     for provider in providers:
-        if not any(dependency.resource_type == JOB for dependency in provider.dependencies):
+        if not any(dependency.resource_type == tokens.JOB for dependency in provider.dependencies):
             report(
                 f"the MinIO provider {provider.name!r} does not depend on a readiness Job: chart 5.4.0 has no probes, "
                 "so it would call MinIO while the server may still be starting",
@@ -876,10 +868,8 @@ def validate_minio_waits_for_readiness(args: StackValidationArgs, report: Report
             )
 
 
-PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
-SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
-K8S_SECRET = "kubernetes:core/v1:Secret"
-# Alerts without which nobody learns that a set is about to stop (components/alerts.py): quorum and a blind scrape.
+# Alerts without which nobody learns that a set is about to stop (components/model/alerts.py): quorum and a blind
+# scrape.
 REQUIRED_ALERTS = ("MinioErasureSetQuorumLost", "MinioMetricsAbsent")
 
 
@@ -887,7 +877,7 @@ def monitoring_problems(args: StackValidationArgs) -> list[str]:
     problems = []
     alert_names = {
         str(rule.get("alert"))
-        for resource in resources_of(args, PROMETHEUS_RULE)
+        for resource in resources_of(args, tokens.PROMETHEUS_RULE)
         for group in as_list(as_mapping(resource.props.get("spec")).get("groups"))
         for rule in as_list(as_mapping(group).get("rules"))
         if isinstance(rule, Mapping)
@@ -903,9 +893,9 @@ def monitoring_problems(args: StackValidationArgs) -> list[str]:
             str(as_mapping(s.props.get("metadata")).get("namespace")),
             str(as_mapping(s.props.get("metadata")).get("name")),
         )
-        for s in resources_of(args, K8S_SECRET)
+        for s in resources_of(args, tokens.SECRET)
     }
-    monitors = resources_of(args, SERVICE_MONITOR)
+    monitors = resources_of(args, tokens.SERVICE_MONITOR)
     if not monitors:
         problems.append("no ServiceMonitor scrapes MinIO: set monitoring.serviceMonitor")
     for monitor in monitors:
@@ -926,7 +916,7 @@ def monitoring_problems(args: StackValidationArgs) -> list[str]:
 def validate_alerts_declared(args: StackValidationArgs, report: ReportViolation) -> None:
     """A platform stack (one with the MinIO release) declares the layout's alerts and an authenticated scrape.
     Mandatory in production; dev, whose kind cluster has no prometheus-operator, runs it as advisory."""
-    if not resources_of(args, HELM_RELEASE):
+    if not resources_of(args, tokens.HELM_RELEASE):
         return  # a tenant shard: its platform stack carries the monitoring
     for problem in monitoring_problems(args):
         report(problem, None)
@@ -1064,7 +1054,7 @@ def open_advisories(release: str, fixed: frozenset[str]) -> list[Advisory]:
 
 
 def validate_known_vulnerable_server(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     image = server_image(release_values(args.props))
     fixes, problems = declared_fixes(as_mapping(args.get_config()), image)
@@ -1092,7 +1082,7 @@ def validate_known_vulnerable_server(args: ResourceValidationArgs, report: Repor
 
 
 def validate_unknown_server_build(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type != tokens.HELM_RELEASE:
         return
     image = server_image(release_values(args.props))
     fixes, _ = declared_fixes(
@@ -1129,12 +1119,12 @@ PRODUCTION_FLAG = {
 
 
 def validate_stack_within_shard_size(args: StackValidationArgs, report: ReportViolation) -> None:
-    tenants = resources_of(args, TENANT_COMPONENT_TYPE)
+    tenants = resources_of(args, tokens.TENANT)
     if len(tenants) > MAX_TENANTS_PER_STACK:
         report(
             f"{len(tenants)} tenants in one stack, more than the shard size {MAX_TENANTS_PER_STACK}: the diy backend "
             "rewrites the whole checkpoint at every step, so a platform-wide key rotation here writes more than "
-            "the budget components/sharding.py derives from `make bench`; move further tenants to a shard stack "
+            "the budget components/model/sharding.py derives from `make bench`; move further tenants to a shard stack "
             "(README, Tenant shards)",
             None,
         )
@@ -1331,7 +1321,9 @@ POLICIES: list[Policy] = [
     ),
     StackValidationPolicy(
         name="stack-within-shard-size",
-        description="A stack holds at most the shard size of tenants (components/sharding.py, from `make bench`).",
+        description=(
+            "A stack holds at most the shard size of tenants (components/model/sharding.py, from `make bench`)."
+        ),
         validate=validate_stack_within_shard_size,
         enforcement_level=EnforcementLevel.ADVISORY,
     ),

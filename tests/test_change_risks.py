@@ -512,7 +512,7 @@ def _refusals() -> list[Risk]:
 
 
 def test_every_refusal_says_what_to_do_in_the_stack_files_keys():
-    from components.settings import TOP_LEVEL_KEYS
+    from components.model.config import TOP_LEVEL_KEYS
 
     refusals = _refusals()
     assert len(refusals) == 8

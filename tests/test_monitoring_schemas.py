@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.alerts import AlertScope, rule_groups
-from components.erasure import distributed_figures
+from components.model.alerts import AlertScope, rule_groups
+from components.model.erasure import distributed_figures
 from tools.fidelity import check_registration
 
 RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"

@@ -556,7 +556,7 @@ def test_the_base_side_runs_its_own_components_not_this_trees(tmp_path):
     # The child imports tools.plan_diff, which imports this tree's components; the base program must not use them.
     base = tmp_path / "base"
     shutil.copytree(PROJECT_DIR, base, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "tests", "__pycache__"))
-    lifecycle = base / "components" / "lifecycle.py"
+    lifecycle = base / "components" / "model" / "lifecycle.py"
     lifecycle.write_text(
         lifecycle.read_text().replace('TEMPORARY_TAG_VALUE = "temporary"', 'TEMPORARY_TAG_VALUE = "tmp"')
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components import catalog, tenancy
-from components.settings import load_settings
+from components import catalog
+from components.model import tenancy
+from components.model.config import load_settings
 from tools.engine import load_stack_config, run_stack
 from tools.engine import project_config_values as stack_config
 from tools.plan import render_tree

@@ -40,27 +40,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from components import tokens
 from components.catalog import BUCKET_NAMES
-from components.iam import TenantPlacement
-from components.lifecycle import EXPIRE_NONCURRENT_RULE, EXPIRE_OBJECTS_RULE, EXPIRE_TEMPORARY_RULE
-from components.naming import TENANT_COMPONENT_TYPE
-from components.quantity import format_bytes, parse_quantity
+from components.model.iam import TenantPlacement
+from components.model.lifecycle import EXPIRE_NONCURRENT_RULE, EXPIRE_OBJECTS_RULE, EXPIRE_TEMPORARY_RULE
+from components.model.quantity import format_bytes, parse_quantity
 
 Severity = Literal["refused", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("refused", "warning", "notice")
 
-RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
-BUCKET_TYPE = "minio:index/s3Bucket:S3Bucket"
-ACCESS_KEY_TYPE = "minio:index/iamServiceAccount:IamServiceAccount"
-KMS_KEY_TYPE = "minio:index/kmsKey:KmsKey"
-ENCRYPTION_TYPE = "minio:index/s3BucketServerSideEncryption:S3BucketServerSideEncryption"
-STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
-CLAIM_TYPE = "kubernetes:core/v1:PersistentVolumeClaim"
-JOB_TYPE = "kubernetes:batch/v1:Job"
-NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
-RANDOM_PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
-LIFECYCLE_TYPE = "minio:index/ilmPolicy:IlmPolicy"
-VERSIONING_TYPE = "minio:index/s3BucketVersioning:S3BucketVersioning"
 
 # terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag), as
 # vendored for the runner (tools/schemas/README.md); tools.fidelity reads the same file for its input checks.
@@ -94,15 +82,15 @@ def _camel(snake: str) -> str:
 # change replaces the object. `metadata.name`/`metadata.namespace` replace every kind (`metadataForceNewProperties`).
 # Secret data replaces too unless the provider sets `enableSecretMutable` (`forceNewProperties`).
 KUBERNETES_FORCE_NEW: Mapping[str, tuple[str, ...]] = {
-    "kubernetes:core/v1:Secret": ("type",),
-    "kubernetes:core/v1:Service": ("spec.clusterIP",),
-    "kubernetes:core/v1:PersistentVolumeClaim": (
+    tokens.SECRET: ("type",),
+    tokens.SERVICE: ("spec.clusterIP",),
+    tokens.PERSISTENT_VOLUME_CLAIM: (
         "spec.accessModes",
         "spec.selector",
         "spec.storageClassName",
         "spec.volumeName",
     ),
-    "kubernetes:core/v1:PersistentVolume": tuple(
+    tokens.PERSISTENT_VOLUME: tuple(
         f"spec.{source}"
         for source in (
             "awsElasticBlockStore",
@@ -129,23 +117,23 @@ KUBERNETES_FORCE_NEW: Mapping[str, tuple[str, ...]] = {
             "vsphereVolume",
         )
     ),
-    STORAGE_CLASS_TYPE: ("parameters", "provisioner"),
-    "kubernetes:batch/v1:Job": ("spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
-    "kubernetes:apps/v1:StatefulSet": (
+    tokens.STORAGE_CLASS: ("parameters", "provisioner"),
+    tokens.JOB: ("spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
+    tokens.STATEFUL_SET: (
         "spec.podManagementPolicy",
         "spec.revisionHistoryLimit",
         "spec.selector",
         "spec.serviceName",
         "spec.volumeClaimTemplates",
     ),
-    "kubernetes:apps/v1:Deployment": ("spec.selector",),
-    RELEASE_TYPE: ("name", "namespace"),  # helm_release.go Diff
+    tokens.DEPLOYMENT: ("spec.selector",),
+    tokens.HELM_RELEASE: ("name", "namespace"),  # helm_release.go Diff
 }
 KUBERNETES_METADATA_FORCE_NEW = ("metadata.name", "metadata.namespace")
 SECRET_DATA = ("stringData", "data")
 # Fields the API server refuses to change and pulumi-kubernetes does not replace on: the update fails.
 KUBERNETES_IMMUTABLE: Mapping[str, tuple[str, ...]] = {
-    STORAGE_CLASS_TYPE: ("reclaimPolicy", "volumeBindingMode"),  # ValidateStorageClassUpdate
+    tokens.STORAGE_CLASS: ("reclaimPolicy", "volumeBindingMode"),  # ValidateStorageClassUpdate
 }
 
 
@@ -242,7 +230,7 @@ def urn_name(urn: str) -> str:
 
 def tenant_of(record: Record) -> str | None:
     """The tenant whose component declares this resource directly, if any."""
-    return urn_name(record.parent) if urn_type(record.parent) == TENANT_COMPONENT_TYPE else None
+    return urn_name(record.parent) if urn_type(record.parent) == tokens.TENANT else None
 
 
 def _kind(type_token: str) -> str:
@@ -254,7 +242,7 @@ def _secret_mutable_providers(snapshot: Snapshot) -> frozenset[str]:
     return frozenset(
         r.urn
         for r in snapshot.resources
-        if r.type == "pulumi:providers:kubernetes" and str(r.inputs.get("enableSecretMutable")).lower() == "true"
+        if r.type == tokens.KUBERNETES_PROVIDER and str(r.inputs.get("enableSecretMutable")).lower() == "true"
     )
 
 
@@ -273,7 +261,7 @@ def replacement_paths(
         paths: Iterable[str] = sorted(force_new(before.type))
     elif before.type.startswith("kubernetes:"):
         paths = [*KUBERNETES_METADATA_FORCE_NEW, *KUBERNETES_FORCE_NEW.get(before.type, ())]
-        if before.type == "kubernetes:core/v1:Secret" and not secret_mutable:
+        if before.type == tokens.SECRET and not secret_mutable:
             paths = [*paths, *SECRET_DATA]
     else:
         return ()
@@ -309,7 +297,7 @@ def _release_risks(before: Record, after: Record, base: Snapshot, head: Snapshot
             )
         )
     elif new.get("mode") == "distributed":
-        # The chart's value -> what it means and the stack-file key that sets it (components/chart_values.py).
+        # The chart's value -> what it means and the stack-file key that sets it (components/model/chart_values.py).
         layout = (
             ("replicas", "servers per pool", "topology.serversPerPool"),
             ("drivesPerNode", "drives per server", "topology.drivesPerServer"),
@@ -379,7 +367,7 @@ def _release_risks(before: Record, after: Record, base: Snapshot, head: Snapshot
 
 def _storage_class(snapshot: Snapshot, name: Any) -> Record | None:
     return next(
-        (r for r in snapshot.resources if r.type == STORAGE_CLASS_TYPE and _get(r.inputs, "metadata.name") == name),
+        (r for r in snapshot.resources if r.type == tokens.STORAGE_CLASS and _get(r.inputs, "metadata.name") == name),
         None,
     )
 
@@ -447,7 +435,12 @@ def _drive_size_risks(
 
 def _claim(name: Any, snapshot: Snapshot) -> Record | None:
     return next(
-        (r for r in snapshot.resources if r.type == CLAIM_TYPE and _get(r.inputs, "metadata.name") == name), None
+        (
+            r
+            for r in snapshot.resources
+            if r.type == tokens.PERSISTENT_VOLUME_CLAIM and _get(r.inputs, "metadata.name") == name
+        ),
+        None,
     )
 
 
@@ -508,7 +501,7 @@ def _bucket_risks(before: Record, after: Record) -> list[Risk]:
 
 def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> Risk:
     fields = ", ".join(f"`{p}`" for p in paths)
-    if after.type == RELEASE_TYPE:
+    if after.type == tokens.HELM_RELEASE:
         return Risk(
             "release-replaced",
             "refused",
@@ -516,7 +509,7 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
             f"{fields} changed: a new, empty MinIO is installed and the old release uninstalled (its claims stay)",
             "keep `releaseName` and `namespace`; to move, deploy a second release and `mc mirror` the buckets",
         )
-    if after.type == NAMESPACE_TYPE:
+    if after.type == tokens.NAMESPACE:
         return Risk(
             "namespace-replaced",
             "refused",
@@ -532,7 +525,7 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
             f"{fields} changed on a protected resource: Pulumi refuses to replace it and `up` stops part-way",
             "unprotect it in a change of its own first (or keep the field as it is)",
         )
-    if after.type == ACCESS_KEY_TYPE:
+    if after.type == tokens.IAM_SERVICE_ACCOUNT:
         return Risk(
             "key-replaced",
             "warning",
@@ -540,7 +533,7 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
             f"{fields} changed: a new key is created and the old one deleted; consumers still holding the old "
             "key lose access until they read the new Secret",
         )
-    if after.type == "kubernetes:core/v1:Secret" and set(paths) <= set(SECRET_DATA):
+    if after.type == tokens.SECRET and set(paths) <= set(SECRET_DATA):
         return Risk(
             "secret-replaced",
             "warning",
@@ -549,7 +542,7 @@ def _replacement_risk(before: Record, after: Record, paths: tuple[str, ...]) -> 
             "that start in between fail, running pods keep what they read at start",
         )
     extra = ""
-    if after.type == KMS_KEY_TYPE:
+    if after.type == tokens.KMS_KEY:
         extra = "; objects encrypted with the old key need it to be read"
         if not after.options.get("retainOnDelete"):
             extra += " and deleting it crypto-shreds them"
@@ -561,10 +554,10 @@ def _changed_risks(
 ) -> tuple[list[Risk], bool]:
     """Risks of one resource present on both sides, and whether the change is a replacement."""
     risks: list[Risk] = []
-    if after.type == RELEASE_TYPE:
+    if after.type == tokens.HELM_RELEASE:
         risks += _release_risks(before, after, base, head)
         risks += server_build_risks(before, after)
-    if after.type == BUCKET_TYPE:
+    if after.type == tokens.S3_BUCKET:
         risks += _bucket_risks(before, after)
     immutable = [p for p in KUBERNETES_IMMUTABLE.get(after.type, ()) if _get(before.inputs, p) != _get(after.inputs, p)]
     if immutable:
@@ -578,7 +571,7 @@ def _changed_risks(
                 "create a new object under a new name with the new setting and move the consumers to it",
             )
         )
-    if after.type == ENCRYPTION_TYPE and before.inputs.get("kmsKeyId") != after.inputs.get("kmsKeyId"):
+    if after.type == tokens.S3_BUCKET_ENCRYPTION and before.inputs.get("kmsKeyId") != after.inputs.get("kmsKeyId"):
         risks.append(
             Risk(
                 "data-stays",
@@ -591,10 +584,10 @@ def _changed_risks(
     mutable = provider_urn(after.options.get("provider")) in secret_mutable
     paths = replacement_paths(before, after, mutable)
     secret_paths = [p for p in SECRET_DATA if _secret_changed(before, after, p)]
-    if after.type == "kubernetes:core/v1:Secret" and not mutable:
+    if after.type == tokens.SECRET and not mutable:
         paths = tuple(dict.fromkeys([*paths, *secret_paths]))
-    # A Job is a run, not state: replacing the readiness gate re-runs it on purpose (components/readiness.py).
-    if paths and after.type != JOB_TYPE and not any(r.rule == "bucket-rename" for r in risks):
+    # A Job is a run, not state: replacing the readiness gate re-runs it on purpose (components/model/readiness.py).
+    if paths and after.type != tokens.JOB and not any(r.rule == "bucket-rename" for r in risks):
         risks.append(_replacement_risk(before, after, paths))
     return risks, bool(paths)
 
@@ -699,13 +692,13 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
                     "with 409) and kmsKeyVerified: <the key> once `mc admin kms key status --json <alias> "
                     "tenant-<id>` printed it with no encryptionError or decryptionError (a missing key answers too, "
                     "with an encryptionError)"
-                    if record.type == KMS_KEY_TYPE
+                    if record.type == tokens.KMS_KEY
                     else ""
                 ),
             )
         )
     tenant = tenant_of(record)
-    if record.type == ACCESS_KEY_TYPE and tenant in head_tenants:
+    if record.type == tokens.IAM_SERVICE_ACCOUNT and tenant in head_tenants:
         risks.append(
             Risk(
                 "key-retired",
@@ -719,7 +712,7 @@ def _removed_risks(record: Record, head_tenants: Mapping[str, Any]) -> list[Risk
 
 def _added_risks(record: Record, base_tenants: Mapping[str, Any]) -> list[Risk]:
     tenant = tenant_of(record)
-    if record.type == ACCESS_KEY_TYPE and tenant in base_tenants:
+    if record.type == tokens.IAM_SERVICE_ACCOUNT and tenant in base_tenants:
         return [
             Risk(
                 "key-added",
@@ -737,7 +730,7 @@ def tenant_locations(snapshot: Snapshot) -> dict[str, dict[str, str]]:
     the `locations` a tenant output had before tenants stopped exporting them."""
     locations: dict[str, dict[str, str]] = {}
     for record in snapshot.resources:
-        if record.type == TENANT_COMPONENT_TYPE and "isolation" in record.inputs:
+        if record.type == tokens.TENANT and "isolation" in record.inputs:
             where = TenantPlacement(record.name, record.inputs["isolation"] == "bucket")
             locations[record.name] = {bucket: where.s3_url(bucket) for bucket in BUCKET_NAMES}
     for tenant, outputs in (snapshot.outputs.get("tenants") or {}).items():
@@ -783,12 +776,12 @@ def _key_in_use_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     not be deleted while that Secret stays: the consumers read it, and MinIO's `DeleteServiceAccount` revokes the key
     at once (RELEASE.2024-12-18T13-15-44Z cmd/iam.go `DeleteServiceAccount`). The program has no memory of the last
     `up`, so only a comparison with the base can see a retirement that reaches the generation in use
-    (components/rotation.py)."""
+    (components/model/rotation.py)."""
     head_urns = {r.urn for r in head.resources}
-    keys = {r.urn: r for r in base.resources if r.type == ACCESS_KEY_TYPE}
+    keys = {r.urn: r for r in base.resources if r.type == tokens.IAM_SERVICE_ACCOUNT}
     risks: list[Risk] = []
     for secret in base.resources:
-        if secret.type != "kubernetes:core/v1:Secret" or secret.urn not in head_urns:
+        if secret.type != tokens.SECRET or secret.urn not in head_urns:
             continue
         for urn in secret.options.get("dependsOn") or ():
             if urn in keys and urn not in head_urns:
@@ -807,14 +800,11 @@ def _key_in_use_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     return risks
 
 
-ILM_TYPE = "minio:index/ilmPolicy:IlmPolicy"
-
-
 def _ilm_update_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) -> list[Risk]:
     """terraform-provider-minio v1.20.1 `minioUpdateILMPolicy` (resource_minio_ilm_policy.go) calls
     `minioCreateILMPolicy`, drops its result, then reads the bucket's lifecycle back into the state: a rule set MinIO
     refused reports success. Verification: the next preview shows the rules again (pulumi-up.yml runs it)."""
-    old = {r.urn: r for r in base.resources if r.type == ILM_TYPE}
+    old = {r.urn: r for r in base.resources if r.type == tokens.ILM_POLICY}
     risks: list[Risk] = []
     for record in head.resources:
         before = old.get(record.urn)
@@ -834,11 +824,10 @@ def _ilm_update_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) 
     return risks
 
 
-SERVICE_USERS_TYPE = "matih:tenancy:ServiceUsers"
 PARENT_GRANT_TYPES = (
-    "minio:index/iamUser:IamUser",
-    "minio:index/iamPolicy:IamPolicy",
-    "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
+    tokens.IAM_USER,
+    tokens.IAM_POLICY,
+    tokens.IAM_USER_POLICY_ATTACHMENT,
 )
 
 
@@ -851,7 +840,7 @@ def _parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str])
     head_urns = {r.urn for r in head.resources}
     risks: list[Risk] = []
     for record in base.resources:
-        if record.type not in PARENT_GRANT_TYPES or urn_type(record.parent) != SERVICE_USERS_TYPE:
+        if record.type not in PARENT_GRANT_TYPES or urn_type(record.parent) != tokens.SERVICE_USERS:
             continue
         if record.urn not in head_urns:
             what = "deleted"
@@ -880,15 +869,16 @@ def _parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str])
 def root_rotation_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     """`rootCredentialsRotation` bumped: the release's generated root credentials get new `keepers`.
 
-    pulumi-random's `keepers` force a replacement, so both values are new (components/cluster.py); the root Secret
-    is rewritten and the pods roll on its checksum (components/chart_values.py `SECRETS_CHECKSUM_ANNOTATION`). In
-    distributed mode the servers authenticate each other with the root credentials (RELEASE.2024-12-18T13-15-44Z
-    cmd/jwt.go `authenticateNode`, cmd/storage-rest-server.go `storageServerRequestValidate`): old and new pods
-    reject each other until all run the new ones, so the pool is below quorum for the length of the roll."""
-    old = {r.urn: r.inputs.get("keepers") for r in base.resources if r.type == RANDOM_PASSWORD_TYPE}
+    pulumi-random's `keepers` force a replacement, so both values are new (components/resources/cluster.py); the root
+    Secret is rewritten and the pods roll on its checksum (components/model/chart_values.py
+    `SECRETS_CHECKSUM_ANNOTATION`). In distributed mode the servers authenticate each other with the root credentials
+    (RELEASE.2024-12-18T13-15-44Z cmd/jwt.go `authenticateNode`, cmd/storage-rest-server.go
+    `storageServerRequestValidate`): old and new pods reject each other until all run the new ones, so the pool is below
+    quorum for the length of the roll."""
+    old = {r.urn: r.inputs.get("keepers") for r in base.resources if r.type == tokens.RANDOM_PASSWORD}
     rotated = {r.urn for r in head.resources if r.urn in old and old[r.urn] != r.inputs.get("keepers")}
     risks = []
-    for release in (r for r in head.resources if r.type == RELEASE_TYPE):
+    for release in (r for r in head.resources if r.type == tokens.HELM_RELEASE):
         if not rotated & set(release.options.get("dependsOn") or ()):
             continue
         distributed = _get(release.inputs, "values.mode") == "distributed"
@@ -912,7 +902,7 @@ def root_rotation_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     return risks
 
 
-# Lifecycle rule id (components/lifecycle.py) -> what it expires and the stack-file key that sets it.
+# Lifecycle rule id (components/model/lifecycle.py) -> what it expires and the stack-file key that sets it.
 LIFECYCLE_SETTINGS: Mapping[str, tuple[str, str]] = {
     EXPIRE_OBJECTS_RULE: ("objects expire after", "buckets.{bucket}.expiryDays"),
     EXPIRE_TEMPORARY_RULE: ("temporary objects expire after", "temporaryObjects.expiryDays"),
@@ -926,7 +916,8 @@ def catalog_bucket_of(bucket: str) -> str:
 
 
 def _expiry_days(rule: Mapping[str, Any]) -> int | None:
-    """Days of an ILM rule: `expiration` ("30d", the form components/lifecycle.py writes) or the noncurrent days."""
+    """Days of an ILM rule: `expiration` ("30d", the form components/model/lifecycle.py writes) or the noncurrent
+    days."""
     expiration = rule.get("expiration")
     if isinstance(expiration, str) and expiration.endswith("d") and expiration[:-1].isdigit():
         return int(expiration[:-1])
@@ -935,13 +926,13 @@ def _expiry_days(rule: Mapping[str, Any]) -> int | None:
 
 
 def _buckets(snapshot: Snapshot) -> set[Any]:
-    return {r.inputs.get("bucket") for r in snapshot.resources if r.type == BUCKET_TYPE}
+    return {r.inputs.get("bucket") for r in snapshot.resources if r.type == tokens.S3_BUCKET}
 
 
 def _lifecycle_days(snapshot: Snapshot) -> dict[tuple[Any, str], int | None]:
     days = {}
     for record in snapshot.resources:
-        if record.type == LIFECYCLE_TYPE:
+        if record.type == tokens.ILM_POLICY:
             for rule in record.inputs.get("rules") or ():
                 days[(record.inputs.get("bucket"), str(rule.get("id")))] = _expiry_days(rule)
     return days
@@ -977,9 +968,9 @@ def versioning_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     resource is deleted (minio/resource_minio_s3_bucket_versioning.go `minioDeleteBucketVersioning`), unless the
     resource is retained; an in-place `Suspended` does the same."""
     buckets = _buckets(head)
-    new = {r.urn: r for r in head.resources if r.type == VERSIONING_TYPE}
+    new = {r.urn: r for r in head.resources if r.type == tokens.S3_BUCKET_VERSIONING}
     risks = []
-    for record in (r for r in base.resources if r.type == VERSIONING_TYPE):
+    for record in (r for r in base.resources if r.type == tokens.S3_BUCKET_VERSIONING):
         after = new.get(record.urn)
         status = _get(after.inputs, "versioningConfiguration.status") if after is not None else None
         removed = after is None and record.inputs.get("bucket") in buckets and not record.options.get("retainOnDelete")
@@ -1000,7 +991,7 @@ def versioning_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
 def force_destroy_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     """`forceDestroy` turned on (`forceDestroyBuckets`, or a tenant's `state: purge`): terraform-provider-minio
     v1.20.1 then deletes every object and version when the bucket is removed (`minioDeleteBucket`)."""
-    old = {r.urn: r for r in base.resources if r.type == BUCKET_TYPE}
+    old = {r.urn: r for r in base.resources if r.type == tokens.S3_BUCKET}
     return [
         Risk(
             "force-destroy",
@@ -1040,7 +1031,7 @@ def namespace_deletion_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
             "the namespace is deleted, and with it every object in it, whoever created it",
         )
         for r in base.resources
-        if r.type == NAMESPACE_TYPE
+        if r.type == tokens.NAMESPACE
         and r.urn not in kept
         and not r.options.get("protect")
         and not r.options.get("retainOnDelete")
@@ -1060,7 +1051,7 @@ def kms_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
         if was and now and was.get("mode") != now.get("mode")
         else []
     )
-    old = {r.urn: r for r in base.resources if r.type == RELEASE_TYPE}
+    old = {r.urn: r for r in base.resources if r.type == tokens.HELM_RELEASE}
     for release in (r for r in head.resources if r.urn in old):
         for variable in KMS_VARIABLES:
             before = _get(old[release.urn].inputs, f"values.environment.{variable}")
@@ -1083,7 +1074,7 @@ def kms_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
 def quota_risks(base: Snapshot, head: Snapshot) -> list[Risk]:
     """A bucket quota lowered or added: MinIO refuses writes once the bucket holds more (RELEASE.2024-12-18T13-15-44Z
     cmd/bucket-quota.go `enforceQuotaHard`); nothing is deleted."""
-    old = {r.urn: r for r in base.resources if r.type == BUCKET_TYPE}
+    old = {r.urn: r for r in base.resources if r.type == tokens.S3_BUCKET}
     risks = []
     for record in (r for r in head.resources if r.urn in old):
         was, now = old[record.urn].inputs.get("quota"), record.inputs.get("quota")

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from components import tokens
 from tools.change_risks import Record as RiskRecord
 from tools.change_risks import _secret_changed, _secret_mutable_providers, provider_urn, replacement_paths
 
@@ -145,7 +146,7 @@ def plan_steps(state: Snapshot | None, goal: Snapshot) -> list[Step]:
             steps.append(Step("same", record.urn, before, record))
             continue
         paths = replacement_paths(before, record, provider_urn(record.options.get("provider")) in mutable)
-        if record.type == "kubernetes:core/v1:Secret" and provider_urn(record.options.get("provider")) not in mutable:
+        if record.type == tokens.SECRET and provider_urn(record.options.get("provider")) not in mutable:
             paths = (*paths, *(p for p in ("stringData", "data") if _secret_changed(before, record, p)))
         if not paths or not record.custom:
             steps.append(Step("update", record.urn, before, record))

@@ -45,6 +45,8 @@ from kubernetes_validate.utils import schema_contents
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
+from components import tokens
+
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 
@@ -626,9 +628,9 @@ def minio_schema() -> dict[str, TfResource]:
     """The vendored schema by Pulumi type token; the provider's own configuration under `pulumi:providers:minio`."""
     document = json.loads((SCHEMA_DIR / "tf-minio-v1.20.1.json").read_text())
     resources = {
-        "pulumi:providers:minio": TfResource(
+        tokens.MINIO_PROVIDER: TfResource(
             "provider",
-            "pulumi:providers:minio",
+            tokens.MINIO_PROVIDER,
             document["provider"]["source"],
             _tf_fields(document["provider"]["fields"]),
         )
@@ -1074,9 +1076,9 @@ def _check_helm_release(inputs: Mapping[str, Any]) -> Iterator[_Problem]:
 def check_registration(type_token: str, name: str, inputs: Mapping[str, Any]) -> list[Violation]:
     """Everything a real provider would refuse in one resource's inputs (engine wire values: secrets wrapped,
     Unknown during preview)."""
-    if type_token.startswith("minio:") or type_token == "pulumi:providers:minio":
+    if type_token.startswith("minio:") or type_token == tokens.MINIO_PROVIDER:
         checks: Iterator[_Problem] = _check_minio(type_token, _unwrap(dict(inputs))[0])
-    elif type_token == "kubernetes:helm.sh/v3:Release":
+    elif type_token == tokens.HELM_RELEASE:
         checks = _check_helm_release(_unwrap(dict(inputs))[0])
     elif type_token.startswith("kubernetes:monitoring.coreos.com/"):
         manifest = kubernetes_manifest(type_token, _unwrap(dict(inputs))[0])

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from components.catalog import SERVICE_IDS
-from components.quantity import format_bytes
+from components.model.quantity import format_bytes
 from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess, tenant_of, urn_name
 from tools.cli import USAGE_ERROR, reports_errors
 from tools.engine import (
@@ -316,7 +316,7 @@ def _policy_documents(inventory: Inventory) -> dict[str, dict[str, Any]]:
     return documents
 
 
-_KEY_GENERATION = re.compile(r"-g([0-9]+)$")  # components/rotation.py access_key_resource_name
+_KEY_GENERATION = re.compile(r"-g([0-9]+)$")  # components/model/rotation.py access_key_resource_name
 
 
 def _policy_owner(record: ResourceRecord) -> tuple[str, str]:

@@ -39,7 +39,8 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies.matih_policies import POLICIES, STACK
+from components import tokens
+from policies.matih_policies import POLICIES
 from tools.cli import reports_errors
 from tools.engine import (
     PROJECT_DIR,
@@ -266,10 +267,10 @@ class _PlanView:
     def stack_resource(self) -> PolicyResource:
         """The root resource, whose properties are the stack outputs (the inventory keeps it apart)."""
         project, stack = self.inventory.project, self.inventory.stack
-        urn = f"urn:pulumi:{stack}::{project}::{STACK}::{project}-{stack}"
+        urn = f"urn:pulumi:{stack}::{project}::{tokens.STACK}::{project}-{stack}"
         options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
         return PolicyResource(
-            STACK, engine_props(self.inventory.outputs), urn, f"{project}-{stack}", options, None, None, [], {}
+            tokens.STACK, engine_props(self.inventory.outputs), urn, f"{project}-{stack}", options, None, None, [], {}
         )
 
     def name_of(self, urn: str) -> str:

@@ -19,10 +19,8 @@ from typing import Any
 
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
-from components.settings import PLATFORM_STACK_KEY
+from components.model.config import PLATFORM_STACK_KEY
 from tools.fidelity import StackFileError
-
-STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 
 @dataclass(frozen=True)

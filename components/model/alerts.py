@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from components.erasure import ErasureFigures, write_quorum
-from components.quantity import format_bytes
-from components.settings import Settings
+from components.model.config import Settings
+from components.model.erasure import ErasureFigures, write_quorum
+from components.model.quantity import format_bytes
 
 WARNING = "warning"
 CRITICAL = "critical"

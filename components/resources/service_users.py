@@ -12,10 +12,11 @@ import pulumi
 import pulumi_minio as minio
 import pulumi_random as random
 
-from components.iam import parent_policy_json
-from components.naming import service_parent_policy_name, service_parent_user
-from components.outputs import secret
-from components.tenancy import consuming_services
+from components import tokens
+from components.model.iam import parent_policy_json
+from components.model.naming import service_parent_policy_name, service_parent_user
+from components.model.tenancy import consuming_services
+from components.resources.outputs import secret
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class ServiceUsers(pulumi.ComponentResource):
     """Parent users and their policies; `users[service]` is the user a tenant's access key hangs off."""
 
     def __init__(self, name: str, args: ServiceUsersArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("matih:tenancy:ServiceUsers", name, None, opts)
+        super().__init__(tokens.SERVICE_USERS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider, protect=args.protect)
         self.users: dict[str, minio.IamUser] = {}
         for service_id in consuming_services():

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.buckets import PlatformBuckets, PlatformBucketsArgs
-from components.cluster import MinioCluster, MinioClusterArgs
-from components.monitoring import Monitoring, MonitoringArgs
-from components.namespaces import ServiceNamespaces, ServiceNamespacesArgs
-from components.platform_ref import TENANT_PLATFORM_OUTPUT, tenant_platform
-from components.service_users import ServiceUsers, ServiceUsersArgs
-from components.settings import Settings
-from components.tenant import Tenant, TenantArgs
+from components.model.config import Settings
+from components.model.platform_ref import TENANT_PLATFORM_OUTPUT, tenant_platform
+from components.resources.buckets import PlatformBuckets, PlatformBucketsArgs
+from components.resources.cluster import MinioCluster, MinioClusterArgs
+from components.resources.monitoring import Monitoring, MonitoringArgs
+from components.resources.namespaces import ServiceNamespaces, ServiceNamespacesArgs
+from components.resources.service_users import ServiceUsers, ServiceUsersArgs
+from components.resources.tenant import Tenant, TenantArgs
 
 
 def declare_platform(settings: Settings) -> None:

@@ -16,25 +16,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from components import erasure
 from components.catalog import BUCKET_NAMES, SERVICE_IDS, grants_of
 from components.catalog import bucket as catalog_bucket
-from components.erasure import ErasureFigures
-from components.naming import DNS_LABEL, NAMESPACE_RULE, TENANT_KMS_KEY_PREFIX, fits_dns_label, tenant_id_problem
-from components.quantity import parse_quantity
-from components.rotation import retirement_problems
+from components.model import erasure
+from components.model.erasure import PARITY, ErasureFigures
+from components.model.naming import DNS_LABEL, NAMESPACE_RULE, TENANT_KMS_KEY_PREFIX, fits_dns_label, tenant_id_problem
+from components.model.quantity import parse_quantity
+from components.model.rotation import retirement_problems
+from components.model.versions import (
+    COMMUNITY_IMAGE_REPOSITORY,
+    EXACT_VERSION,
+    OFFICIAL_CHART_REPO,
+    OFFICIAL_CHART_VERSION,
+)
 
 PROJECT = "matih-minio"
-OFFICIAL_CHART_REPO = "https://charts.min.io/"
-OFFICIAL_CHART_VERSION = "5.4.0"
-# The last community image; known-vulnerable (see README "MinIO support situation"), so stacks pin their own.
-COMMUNITY_IMAGE_REPOSITORY = "quay.io/minio/minio"
-COMMUNITY_IMAGE_TAG = "RELEASE.2024-12-18T13-15-44Z"
 
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-PARITY = re.compile(r"^EC:(\d{1,2})$")
 KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
@@ -188,14 +187,14 @@ class TenantSettings:
     isolation: str  # "prefix" | "bucket"
     quota: str | None = None
     quota_bytes: int | None = None
-    # Day-2 lifecycle (components/offboarding.py): active, offboarding (access revoked, protection lifted, data and
-    # key kept) or purge (acknowledged by naming the tenant id in purgeAcknowledged).
+    # Day-2 lifecycle (components/model/offboarding.py): active, offboarding (access revoked, protection lifted, data
+    # and key kept) or purge (acknowledged by naming the tenant id in purgeAcknowledged).
     state: str = "active"
     adopt: bool = False  # import the retained key and dedicated buckets of a returning tenant by id
-    # Access-key rotation counters (components/rotation.py): bump one by one to rotate.
+    # Access-key rotation counters (components/model/rotation.py): bump one by one to rotate.
     key_rotation: int = 0
     service_key_rotation: Mapping[str, int] = field(default_factory=dict)
-    # Retirement names a generation (components/rotation.py): every generation up to it is deleted.
+    # Retirement names a generation (components/model/rotation.py): every generation up to it is deleted.
     retire_keys_through: int = 0
     service_retire_keys_through: Mapping[str, int] = field(default_factory=dict)
     # Adopting under KES: the operator's check that the retained key exists (see adoption_problems).
@@ -233,7 +232,7 @@ class MonitoringSettings:
     """Opt-in, since each object needs prometheus-operator's CRDs (or Grafana's dashboard sidecar) in the cluster."""
 
     service_monitor: bool = False  # a ServiceMonitor scraping with a generated bearer token
-    rules: bool = False  # a PrometheusRule generated from the layout (components/alerts.py)
+    rules: bool = False  # a PrometheusRule generated from the layout (components/model/alerts.py)
     dashboard: bool = False  # a Grafana dashboard ConfigMap for the sidecar
     labels: Mapping[str, str] = field(default_factory=dict)  # e.g. the label a Prometheus' ruleSelector matches
 
@@ -1282,7 +1281,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
 
 class TenantContext(Protocol):
     """What a Tenant reads of its stack. A platform stack's `Settings` is one; a shard's comes from the platform
-    stack's `tenantPlatform` output and its own config (`components.platform_ref.ShardContext`)."""
+    stack's `tenantPlatform` output and its own config (`components.model.platform_ref.ShardContext`)."""
 
     @property
     def kms(self) -> KmsSettings: ...
@@ -1309,8 +1308,8 @@ PLATFORM_STACK_KEY = "platformStack"
 # protection) it reads from the platform stack, so that a tenant moved between stacks keeps every setting.
 # `minioCaFile`: the CA the shard's MinIO provider trusts when the platform serves TLS (the platform's own is
 # `api.caFile`, a path on the machine that runs the platform's Pulumi, which need not be this one).
-# `accessKeys`: only `retireThrough`, since retiring keys is each shard's own decision (components/rotation.py); the
-# rotation counter is the platform's and reaches the shard through `tenantPlatform`.
+# `accessKeys`: only `retireThrough`, since retiring keys is each shard's own decision (components/model/rotation.py);
+# the rotation counter is the platform's and reaches the shard through `tenantPlatform`.
 SHARD_KEYS = {
     PLATFORM_STACK_KEY,
     "tenants",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.catalog import Access, Grant, grants_of
-from components.naming import sid, tenant_bucket_name, tenant_bucket_pattern, tenant_prefix
+from components.model.naming import sid, tenant_bucket_name, tenant_bucket_pattern, tenant_prefix
 
 POLICY_VERSION = "2012-10-17"
 # MinIO's limits at RELEASE.2024-12-18T13-15-44Z. An access key's embedded policy, as MinIO re-marshals it:

@@ -18,11 +18,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 
-from components.cluster import decoded_secret_value
-from components.platform import export_tenants
-from components.platform_ref import TENANT_PLATFORM_OUTPUT, PlatformOutputError, ShardContext, shard_context
-from components.settings import ConfigError, ShardSettings
-from components.tenant import Tenant, TenantArgs
+from components.model.config import ConfigError, ShardSettings
+from components.model.platform_ref import TENANT_PLATFORM_OUTPUT, PlatformOutputError, ShardContext, shard_context
+from components.programs.platform import export_tenants
+from components.resources.cluster import decoded_secret_value
+from components.resources.tenant import Tenant, TenantArgs
 
 
 def declare_shard(shard: ShardSettings) -> None:
@@ -53,7 +53,7 @@ def _declare_tenants(shard: ShardSettings, context: ShardContext) -> None:
         "shard-kubernetes",
         context=shard.kubernetes.context,
         kubeconfig=shard.kubernetes.kubeconfig,
-        # As the platform's provider (components/platform.py): a tenant's Secrets update in place.
+        # As the platform's provider (components/programs/platform.py): a tenant's Secrets update in place.
         enable_secret_mutable=True,
     )
     root = context.root_credentials

@@ -1,6 +1,6 @@
 """Monitoring: the metrics identity, its scrape token, the ServiceMonitor, the alert rules and the dashboard.
 
-Everything it declares is computed in components/monitoring_objects.py (pure); this only declares it.
+Everything it declares is computed in components/model/monitoring_objects.py (pure); this only declares it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 import pulumi_random as random
 
-from components.metrics_token import prometheus_token
-from components.monitoring_objects import (
+from components import tokens
+from components.model.config import Settings
+from components.model.metrics_token import prometheus_token
+from components.model.monitoring_objects import (
     API_VERSION,
     METRICS_POLICY,
     METRICS_USER,
@@ -28,8 +30,7 @@ from components.monitoring_objects import (
     service_monitor_spec,
     token_secret_name,
 )
-from components.outputs import secret
-from components.settings import Settings
+from components.resources.outputs import secret
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class MonitoringArgs:
 
 class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("matih:monitoring:Monitoring", name, None, opts)
+        super().__init__(tokens.MONITORING, name, None, opts)
         settings = args.settings
         monitoring = settings.monitoring
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from components.settings import decode_config_value
+from components.model.config import decode_config_value
 
 
 def project_config(project: str) -> dict[str, Any]:

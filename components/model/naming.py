@@ -11,8 +11,6 @@ import re
 from components.catalog import BUCKET_NAMES
 
 S3_BUCKET_NAME_MAX = 63
-# The Tenant component's type token: the tools find a tenant's resources under it.
-TENANT_COMPONENT_TYPE = "matih:tenancy:Tenant"
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # A namespace name is a DNS-1123 label, at most 63 characters; DNS_LABEL alone has no length cap
 # (k8s.io/apimachinery pkg/util/validation/validation.go DNS1123LabelMaxLength, IsDNS1123Label).

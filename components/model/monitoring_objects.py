@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.alerts import alert_scope, alerts, rule_groups
-from components.chart_values import CHART_APP_LABEL
-from components.dashboard import DATA_KEY, SIDECAR_LABEL, SIDECAR_LABEL_VALUE, dashboard_json
-from components.iam import own_account_admin_deny, policy_json
-from components.settings import Settings, in_cluster_endpoint
+from components.model.alerts import alert_scope, alerts, rule_groups
+from components.model.chart_values import CHART_APP_LABEL
+from components.model.config import Settings, in_cluster_endpoint
+from components.model.dashboard import DATA_KEY, SIDECAR_LABEL, SIDECAR_LABEL_VALUE, dashboard_json
+from components.model.iam import own_account_admin_deny, policy_json
 
 METRICS_USER = "matih-metrics"
 METRICS_POLICY = "matih-metrics-prometheus"

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from components.catalog import SERVICE_IDS, grants_of
 
 if TYPE_CHECKING:  # settings imports this module for its checks
-    from components.settings import AccessKeySettings, TenantContext, TenantSettings
+    from components.model.config import AccessKeySettings, TenantContext, TenantSettings
 
 FIRST_GENERATION = 1
 # At most this many generations of one (tenant, service) key are declared at once: enough for a rotation while the
@@ -101,7 +101,7 @@ def retirement_problems(
     """Every retirement that would delete a current key, and every key whose unretired generations exceed
     MAX_LIVE_GENERATIONS; each names the key, the value and what is allowed. `rotation_key` says where the platform
     counter comes from (a shard reads it from its platform stack)."""
-    from components.settings import PROJECT
+    from components.model.config import PROJECT
 
     problems: list[str] = []
     if access_keys.retire_through > access_keys.rotation:
@@ -111,13 +111,13 @@ def retirement_problems(
             "rotated on its own, and retiring it would cut off every pod that holds it"
         )
     for tenant in tenants:
-        if tenant.state == "active":  # offboarding and purge declare no keys (components/offboarding.py)
+        if tenant.state == "active":  # offboarding and purge declare no keys (components/model/offboarding.py)
             problems += _tenant_retirement_problems(access_keys, tenant)
     return problems
 
 
 def _tenant_retirement_problems(access_keys: AccessKeySettings, tenant: TenantSettings) -> list[str]:
-    from components.settings import PROJECT
+    from components.model.config import PROJECT
 
     currents = {service: _current(access_keys, tenant, service) for service in keyed_services()}
     entry = f"{PROJECT}:tenants[id={tenant.id}]"

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.naming import tenant_bucket_name, tenant_kms_key_name, tenant_prefix
-from components.settings import Settings, TenantContext, TenantSettings
+from components.model.config import Settings, TenantContext, TenantSettings
+from components.model.naming import tenant_bucket_name, tenant_kms_key_name, tenant_prefix
 
 ACTIVE, OFFBOARDING, PURGE = "active", "offboarding", "purge"
 

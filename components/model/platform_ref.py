@@ -3,7 +3,7 @@
 The platform exports `tenant_platform(settings)` as the stack output `tenantPlatform`; a shard reads it through a
 `pulumi.StackReference` and `shard_context` turns it, with the shard's own settings, into the `TenantContext` its
 Tenant components are built from. Nothing in it is secret: the shard reads MinIO's root credentials from the
-Kubernetes Secret the output names (see `components/shard.py`), never from an output.
+Kubernetes Secret the output names (see `components/programs/shard.py`), never from an output.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.catalog import BUCKET_NAMES
-from components.chart_values import secret_names
-from components.naming import service_parent_user
-from components.rotation import retirement_problems
-from components.settings import (
+from components.model.chart_values import secret_names
+from components.model.config import (
     PLATFORM_STACK_KEY,
     PROJECT,
     AccessKeySettings,
@@ -28,7 +26,9 @@ from components.settings import (
     TrinoSettings,
     adoption_problems,
 )
-from components.tenancy import consuming_services
+from components.model.naming import service_parent_user
+from components.model.rotation import retirement_problems
+from components.model.tenancy import consuming_services
 
 TENANT_PLATFORM_OUTPUT = "tenantPlatform"
 # Raised when the output's shape changes, so that a shard never misreads an older or newer platform.
@@ -60,7 +60,7 @@ def tenant_platform(settings: Settings) -> dict[str, Any]:
         "temporaryObjectExpiryDays": settings.temporary_object_expiry_days,
         # Platform-wide key rotation reaches shard tenants too; their key resource names follow the generation.
         # The platform's retirement does not: a shard may be behind (its Secrets still carry an older generation),
-        # so only the shard's own accessKeys.retireThrough retires its tenants' keys (components/rotation.py).
+        # so only the shard's own accessKeys.retireThrough retires its tenants' keys (components/model/rotation.py).
         "accessKeys": {"rotation": settings.access_keys.rotation},
         "protect": settings.protect,
         "rootCredentialsSecret": {"namespace": settings.namespace, "name": secret_names(settings).root_credentials},

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from components.alerts import FORECAST_HORIZON_SECONDS, FORECAST_WINDOW, AlertScope, set_thresholds
-from components.erasure import ErasureFigures
+from components.model.alerts import FORECAST_HORIZON_SECONDS, FORECAST_WINDOW, AlertScope, set_thresholds
+from components.model.erasure import ErasureFigures
 
 # Grafana's dashboard sidecar (k8s-sidecar, as the grafana chart configures it) loads ConfigMaps with this label;
 # the grafana chart's default `sidecar.dashboards.label`.

@@ -13,8 +13,9 @@ import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 import pulumi_random as random
 
-from components import readiness
-from components.chart_values import (
+from components import tokens
+from components.model import readiness
+from components.model.chart_values import (
     chart_values,
     local_volume_name,
     pod_annotations,
@@ -22,8 +23,8 @@ from components.chart_values import (
     secrets_checksum,
     standalone_claim,
 )
-from components.outputs import secret
-from components.settings import KesSettings, SecretKeyRef, Settings
+from components.model.config import KesSettings, SecretKeyRef, Settings
+from components.resources.outputs import secret
 
 # The data of every Secret the MinIO pods read, by Secret name (hashed into the pod template, never shown).
 PodSecrets = dict[str, Mapping[str, pulumi.Input[str]]]
@@ -52,7 +53,7 @@ class MinioCluster(pulumi.ComponentResource):
     provider: minio.Provider
 
     def __init__(self, name: str, args: MinioClusterArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("matih:storage:MinioCluster", name, None, opts)
+        super().__init__(tokens.MINIO_CLUSTER, name, None, opts)
         settings = args.settings
         self._settings = settings
         self._k8s = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
@@ -275,7 +276,7 @@ class MinioCluster(pulumi.ComponentResource):
         return pulumi.Output.unsecret(contents.apply(secrets_checksum))
 
     def _readiness_gate(self, name: str, checksum: pulumi.Output[str], release: pulumi.Resource) -> k8s.batch.v1.Job:
-        """A Job that completes once MinIO reports healthy (see components/readiness.py)."""
+        """A Job that completes once MinIO reports healthy (see components/model/readiness.py)."""
         settings = self._settings
         job_name = checksum.apply(lambda c: readiness.job_name(settings, readiness.release_fingerprint(settings, c)))
         timeout = f"{readiness.await_timeout_seconds(settings)}s"

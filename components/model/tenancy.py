@@ -20,14 +20,14 @@ from components.catalog import (
     TRINO_SERVICE,
     grants_of,
 )
-from components.iam import (
+from components.model.config import TenantContext, TenantSettings
+from components.model.iam import (
     MAX_SERVICE_ACCOUNT_POLICY_BYTES,
     TenantPlacement,
     service_account_policy,
     sized_policy_json,
 )
-from components.naming import service_credentials_secret, tenant_kms_key_name
-from components.settings import TenantContext, TenantSettings
+from components.model.naming import service_credentials_secret, tenant_kms_key_name
 
 
 def tenant_kms_key(settings: TenantContext, tenant_id: str) -> str | None:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_minio as minio
 
+from components import tokens
 from components.catalog import BUCKETS, Bucket
-from components.lifecycle import bucket_lifecycle_rules
-from components.offboarding import Retention, platform_bucket_retention
-from components.settings import Settings, TenantContext
+from components.model.config import Settings, TenantContext
+from components.model.lifecycle import bucket_lifecycle_rules
+from components.model.offboarding import Retention, platform_bucket_retention
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def declare_bucket(
         spec.resource_name,
         bucket=spec.name,
         acl="private",
-        # A tenant's purge, or dev's platform buckets (forceDestroyBuckets): components/offboarding.py.
+        # A tenant's purge, or dev's platform buckets (forceDestroyBuckets): components/model/offboarding.py.
         # terraform-provider-minio v1.20.1 minioDeleteBucket empties a non-empty bucket, all versions, only when
         # force_destroy is true in the state; minioUpdateBucket applies only acl and quota, so turning it on is a
         # state-only update that a later destroy then uses.
@@ -52,7 +53,8 @@ def declare_bucket(
             child,
             pulumi.ResourceOptions(
                 protect=retention.protect,
-                # A tenant's own buckets outlive the tenant: Pulumi forgets, MinIO keeps (components/offboarding.py).
+                # A tenant's own buckets outlive the tenant: Pulumi forgets, MinIO keeps
+                # (components/model/offboarding.py).
                 retain_on_delete=retention.retain_on_delete,
                 import_=retention.import_id,
                 depends_on=depends_on,
@@ -60,7 +62,7 @@ def declare_bucket(
         ),
     )
     # Explicit, not inherited: deleting a retained bucket's encryption, versioning or lifecycle would change the
-    # bucket MinIO keeps (components/offboarding.py). Children inherit protect from the bucket.
+    # bucket MinIO keeps (components/model/offboarding.py). Children inherit protect from the bucket.
     on_bucket = pulumi.ResourceOptions.merge(
         child,
         pulumi.ResourceOptions(
@@ -106,7 +108,7 @@ class PlatformBuckets(pulumi.ComponentResource):
     """The catalog's shared buckets; tenants in prefix mode live under `<tenant>/` in each."""
 
     def __init__(self, name: str, args: PlatformBucketsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("matih:storage:PlatformBuckets", name, None, opts)
+        super().__init__(tokens.PLATFORM_BUCKETS, name, None, opts)
         settings = args.settings
         # The server's default key (KES) or its only key (static) encrypts shared buckets by default.
         default_key = settings.kms.key_name or None

@@ -8,7 +8,11 @@ data/parity split, usable capacity and how many drives or servers may fail.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# A parity as the stack file and MinIO's storage-class setting write it (EC:N).
+PARITY = re.compile(r"^EC:(\d{1,2})$")
 
 MIN_SET_SIZE = 2
 MAX_SET_SIZE = 16

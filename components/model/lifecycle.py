@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.catalog import Bucket
-from components.settings import BucketOptions
+from components.model.config import BucketOptions
 
 TEMPORARY_TAG_KEY = "matih-lifecycle"
 TEMPORARY_TAG_VALUE = "temporary"

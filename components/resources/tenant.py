@@ -2,8 +2,8 @@
 
 Every resource here belongs to this one tenant, and nothing outside depends on a tenant: adding or removing one
 changes no other resource. Each resource depends only on what MinIO or Kubernetes needs to create it. What the
-tenant's lifecycle state, adoption and key rotation declare is decided in the pure layer (components/offboarding.py,
-components/rotation.py); this component only translates it.
+tenant's lifecycle state, adoption and key rotation declare is decided in the pure layer
+(components/model/offboarding.py, components/model/rotation.py); this component only translates it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_minio as minio
 
-from components.buckets import BucketSpec, declare_bucket
+from components import tokens
 from components.catalog import BUCKET_NAMES, BUCKETS
-from components.naming import TENANT_COMPONENT_TYPE, tenant_bucket_name
-from components.offboarding import PURGE, TenantLifecycle, purge_steps, tenant_lifecycle
-from components.rotation import access_key_generations
-from components.settings import TenantContext, TenantSettings
-from components.tenancy import ServiceAccess, service_accesses, tenant_kms_key
+from components.model.config import TenantContext, TenantSettings
+from components.model.naming import tenant_bucket_name
+from components.model.offboarding import PURGE, TenantLifecycle, purge_steps, tenant_lifecycle
+from components.model.rotation import access_key_generations
+from components.model.tenancy import ServiceAccess, service_accesses, tenant_kms_key
+from components.resources.buckets import BucketSpec, declare_bucket
 
 MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "matih"}
 
@@ -48,7 +49,7 @@ class Tenant(pulumi.ComponentResource):
         # where the tenant's objects live (tools/change_risks.py).
         props = {"state": tenant.state, "isolation": tenant.isolation}
         props |= {"purgeAcknowledged": tenant.id} if tenant.state == PURGE else {}
-        super().__init__(TENANT_COMPONENT_TYPE, name, props, opts)
+        super().__init__(tokens.TENANT, name, props, opts)
         if tenant.state == PURGE:
             steps = purge_steps(args.settings, tenant, BUCKET_NAMES)
             pulumi.log.warn(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.settings import Settings
+from components import tokens
+from components.model.config import Settings
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class ServiceNamespaces(pulumi.ComponentResource):
     elsewhere the platform owns them and this component is not declared)."""
 
     def __init__(self, name: str, args: ServiceNamespacesArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("matih:platform:ServiceNamespaces", name, None, opts)
+        super().__init__(tokens.SERVICE_NAMESPACES, name, None, opts)
         settings = args.settings
         on_k8s = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, protect=settings.protect)
         self.namespaces: dict[str, pulumi.Resource] = {

@@ -39,8 +39,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from components.chart_values import chart_values, pod_annotations
-from components.settings import Settings, in_cluster_endpoint
+from components.model.chart_values import chart_values, pod_annotations
+from components.model.config import Settings, in_cluster_endpoint
 
 HEALTH_PATHS = ("/minio/health/cluster", "/minio/health/ready")
 POLL_INTERVAL_SECONDS = 5

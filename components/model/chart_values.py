@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.settings import Settings
+from components.model.config import Settings
 
 KES_CLIENT_MOUNT = "/etc/minio/kes"
 # Chart labels of the MinIO pods (`app: <chart name>`, `release: <release>`), used to spread them.
