@@ -21,7 +21,6 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE
 
 from components import tokens
@@ -41,6 +40,7 @@ from tools.engine import (
     run_stack,
 )
 from tools.policy_check import (
+    NotApplicableError,
     PolicyConfigError,
     Violation,
     check_inventory,
@@ -384,7 +384,7 @@ def test_secret_outputs_are_caught(outputs, expected):
 
 
 def test_stack_outputs_policy_is_not_applicable_without_the_stack_resource():
-    with pytest.raises(_NotApplicableError):
+    with pytest.raises(NotApplicableError):
         violations("no-secret-stack-outputs", bucket("exports"))
 
 
@@ -736,7 +736,7 @@ def test_the_minio_provider_must_wait_for_a_readiness_job():
     eager.dependencies = [server]
     assert_reports(violations("minio-waits-for-readiness", server, eager, gate), "does not depend on a readiness Job")
     # A tenant shard deploys no server: it reaches its platform's MinIO, which that stack's update waited for.
-    with pytest.raises(_NotApplicableError):
+    with pytest.raises(NotApplicableError):
         violations("minio-waits-for-readiness", eager)
 
 

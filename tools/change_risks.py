@@ -32,12 +32,9 @@ Sources, read at our pins:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from components import tokens
@@ -45,37 +42,19 @@ from components.catalog import BUCKET_NAMES
 from components.model.iam import TenantPlacement
 from components.model.lifecycle import EXPIRE_NONCURRENT_RULE, EXPIRE_OBJECTS_RULE, EXPIRE_TEMPORARY_RULE
 from components.model.quantity import format_bytes, parse_quantity
+from tools.fidelity.minio_schema import minio_schema
 
 Severity = Literal["refused", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("refused", "warning", "notice")
 
 
-# terraform-provider-minio v1.20.1's schema (Required/Optional/Computed/ForceNew per field, extracted from that tag), as
-# vendored for the runner (tools/schemas/README.md); tools.fidelity reads the same file for its input checks.
-MINIO_SCHEMA = Path(__file__).resolve().parent / "schemas" / "tf-minio-v1.20.1.json"
-
-
-@cache
-def _minio_schema() -> dict[str, Any]:
-    return dict(json.loads(MINIO_SCHEMA.read_text())["resources"])
-
-
 def minio_force_new_fields(type_token: str) -> frozenset[str]:
-    """Top-level input names (Pulumi's camelCase) whose change makes pulumi-minio replace a resource.
+    """Top-level input names (Pulumi's camelCase) whose change makes pulumi-minio replace a resource, read from
+    terraform-provider-minio v1.20.1's schema by the runner's reader (tools/fidelity/minio_schema.py).
 
-    Top-level names only: a nested ForceNew field (tools.fidelity.force_new_fields) replaces through its parent."""
-    fields = _minio_schema().get(_terraform_name(type_token), {}).get("fields", {})
-    return frozenset(_camel(name) for name, spec in fields.items() if spec.get("ForceNew"))
-
-
-def _terraform_name(type_token: str) -> str:
-    member = type_token.split(":")[1].split("/")[-1]  # minio:index/s3Bucket:S3Bucket -> s3Bucket
-    return "minio_" + re.sub(r"(?<!^)(?=[A-Z])", "_", member).lower()
-
-
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(part.title() for part in rest)
+    Top-level names only: a nested ForceNew field (`force_new_fields`) replaces through its parent."""
+    resource = minio_schema().get(type_token)
+    return frozenset(name for name, spec in resource.fields.items() if spec.force_new) if resource else frozenset()
 
 
 # pulumi-kubernetes `forceNew` (diff.go), for the kinds this program declares or could: kind -> input paths whose

@@ -27,23 +27,22 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _special_sig_key
 from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 from components import tokens
 from components.catalog import shown_value
-from tools.fidelity import (
+from tools import sdk_private
+from tools.fidelity.cli import (
     StackFileError,
-    Violation,
     apply_project_config,
-    check_registration,
     cli_config_text,
     contains_secure,
     load_cli_yaml,
     load_project,
     namespace_stack_keys,
 )
+from tools.fidelity.registration import check_registration
+from tools.fidelity.violations import Violation
 from tools.stack_reference import StackOutputs, resolve_references
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -86,10 +85,10 @@ def _engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
 def _mask(value: Any) -> Any:
     """Engine-serialised property values -> plain JSON, secrets masked, resource references as URNs."""
     if isinstance(value, dict):
-        signature = value.get(_special_sig_key)
-        if signature == _special_secret_sig:
+        signature = value.get(sdk_private.SIG_KEY)
+        if signature == sdk_private.SECRET_SIG:
             return SECRET_MASK
-        if signature == _special_resource_sig:
+        if signature == sdk_private.RESOURCE_SIG:
             return value.get("urn")
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -119,7 +118,7 @@ def _digest(value: Any) -> str:
 def _secret_digests(value: Any, path: str = "") -> dict[str, Any]:
     """Input path of each secret-masked value -> {key: digest} for a mapping, or one digest for anything else."""
     if isinstance(value, dict):
-        if value.get(_special_sig_key) == _special_secret_sig:
+        if value.get(sdk_private.SIG_KEY) == sdk_private.SECRET_SIG:
             plain = value.get("value")
             if isinstance(plain, dict):
                 return {path: {str(k): _digest(v) for k, v in sorted(plain.items())}}
@@ -143,7 +142,7 @@ def _clear_values(type_token: str, inputs: Any) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for path in ("stringData", "data"):
         value = inputs.get(path)
-        if isinstance(value, dict) and value.get(_special_sig_key) == _special_secret_sig:
+        if isinstance(value, dict) and value.get(sdk_private.SIG_KEY) == sdk_private.SECRET_SIG:
             plain = value.get("value")
             if isinstance(plain, dict) and path == "stringData":  # `data` is base64: nothing to show
                 shown = {str(k): shown_value(str(k), v) for k, v in plain.items() if isinstance(v, str)}
@@ -152,7 +151,7 @@ def _clear_values(type_token: str, inputs: Any) -> dict[str, dict[str, str]]:
 
 
 def _secret(value: Any) -> dict[str, Any]:
-    return {_special_sig_key: _special_secret_sig, "value": value}
+    return {sdk_private.SIG_KEY: sdk_private.SECRET_SIG, "value": value}
 
 
 @dataclass
@@ -250,7 +249,7 @@ class ProgramError(RuntimeError):
 
 
 class ProviderCheckError(ProgramError):
-    """Inputs the real providers would refuse (tools/fidelity.py); `violations` lists each with its rule and source."""
+    """Inputs the real providers would refuse (tools/fidelity/); `violations` lists each with its rule and source."""
 
     def __init__(self, violations: list[Violation], inventory: Inventory):
         lines = "\n".join(f"  - {v}" for v in violations)
@@ -457,7 +456,7 @@ def run_stack(
     try:
         runtime_settings.SETTINGS.rpc_manager.clear()
         runtime_settings.SETTINGS.outputs.clear()
-        _sync_await(run_in_stack(lambda: _run_program(program)))
+        sdk_private.sync_await(run_in_stack(lambda: _run_program(program)))
     except Exception as error:  # the program's own error, reported with what it declared so far
         failure = error
     finally:

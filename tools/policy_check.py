@@ -36,7 +36,9 @@ from pulumi_policy import (
 )
 
 # The SDK signals args.not_applicable() with this private exception; the engine's analyzer catches it the same way.
-from pulumi_policy.policy import _NotApplicableError
+# pulumi-policy internals (not public API), here only: how a policy says it cannot judge an unknown value, and the
+# proxy that raises it (pulumi_policy/policy.py, proxy.py). Read at this version; tests/test_sdk_private.py pins it.
+from pulumi_policy.policy import _NotApplicableError as NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from components import tokens
@@ -61,6 +63,8 @@ JSON_SCHEMA_TYPES: dict[str, tuple[type, ...]] = {
     "number": (int, float),
     "string": (str,),
 }
+
+PULUMI_POLICY_VERSION = "1.21.0"
 
 
 class PolicyConfigError(ValueError):
@@ -289,7 +293,7 @@ def _run_validation(validation: Callable[[], Awaitable[None] | None]) -> None:
         result = validation()
         if result is not None:
             asyncio.run(_awaited(result))
-    except _NotApplicableError:
+    except NotApplicableError:
         pass
 
 
