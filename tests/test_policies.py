@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyCustomTimeouts,
     PolicyResource,
     PolicyResourceOptions,
@@ -27,6 +28,8 @@ from components import tokens
 from components.model import readiness
 from components.model.config import load_settings
 from components.model.iam import TenantPlacement, policy_json, service_account_policy, service_parent_policy
+from components.model.lifecycle import TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE
+from policies import engine_values, supply_chain, tenancy
 from policies import matih_policies as mp
 from tools.engine import (
     PROJECT_DIR,
@@ -158,7 +161,7 @@ TEMPORARY_RULE = {
     "id": "expire-temporary-objects",
     "status": "Enabled",
     "expiration": "7d",
-    "tags": {mp.TEMPORARY_TAG_KEY: mp.TEMPORARY_TAG_VALUE},
+    "tags": {TEMPORARY_TAG_KEY: TEMPORARY_TAG_VALUE},
 }
 
 
@@ -203,7 +206,7 @@ def test_pack_policies_are_named_described_and_levelled():
 
 
 def test_offline_secret_mask_matches_the_engine_runner():
-    assert mp.OFFLINE_SECRET_MASK == SECRET_MASK
+    assert engine_values.OFFLINE_SECRET_MASK == SECRET_MASK
 
 
 # --- no-public-access -------------------------------------------------------------------------------------------
@@ -458,7 +461,7 @@ def test_the_old_community_release_is_refused_naming_each_advisory_and_the_first
 )
 def test_each_advisory_is_judged_against_its_fixed_in_release(tag, expected):
     messages = violations("known-vulnerable-server", image_release("registry.example/minio", f"{tag}@{DIGEST}"))
-    named = [advisory.id for advisory in mp.ADVISORIES if any(advisory.id in m for m in messages)]
+    named = [advisory.id for advisory in supply_chain.ADVISORIES if any(advisory.id in m for m in messages)]
     assert named == expected, messages
 
 
@@ -549,12 +552,14 @@ def test_the_shipped_build_is_known_and_only_the_unfixed_advisories_are_named():
 
 
 def test_the_advisory_table_is_well_formed():
-    assert len(set(mp.ADVISORY_IDS)) == len(mp.ADVISORY_IDS)
-    for advisory in mp.ADVISORIES:
-        assert advisory.fixed_in is None or mp.RELEASE_TAG.fullmatch(advisory.fixed_in), advisory
+    assert len(set(supply_chain.ADVISORY_IDS)) == len(supply_chain.ADVISORY_IDS)
+    for advisory in supply_chain.ADVISORIES:
+        assert advisory.fixed_in is None or supply_chain.RELEASE_TAG.fullmatch(advisory.fixed_in), advisory
         assert advisory.source.startswith("https://"), advisory
-    for build in mp.KNOWN_BUILDS:
-        assert mp.IMAGE_DIGEST.match(build.digest) and mp.RELEASE_TAG.fullmatch(build.release), build
+    for build in supply_chain.KNOWN_BUILDS:
+        assert supply_chain.IMAGE_DIGEST.match(build.digest) and supply_chain.RELEASE_TAG.fullmatch(build.release), (
+            build
+        )
 
 
 # --- production-durability --------------------------------------------------------------------------------------
@@ -1099,7 +1104,7 @@ def test_command_line_rejects_a_plan_without_policy_config(inventories, tmp_path
 # outputs it registered (step_executor.go `executeRegisterResourceOutputs`).
 
 
-def _seen_by(policy: mp.Policy, inventory: Inventory) -> dict[str, dict[str, Any]]:
+def _seen_by(policy: Policy, inventory: Inventory) -> dict[str, dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     original = policy.validate
 
@@ -1138,7 +1143,7 @@ def test_every_component_registers_the_outputs_its_stack_policies_read(stack):
     for record in components:
         assert record.outputs, f"{record.type} {record.name} registers no outputs"
     for tenant in inventory.of_type(tokens.TENANT):
-        assert tenant.outputs["state"] in mp.TENANT_STATES
+        assert tenant.outputs["state"] in tenancy.TENANT_STATES
         assert tenant.outputs["isolation"] in ("prefix", "bucket")
 
 
