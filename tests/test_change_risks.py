@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from tools.change_risks import Risk, assess, minio_force_new_fields
+from tools.change_risks import assess
 from tools.engine import PROJECT_DIR
+from tools.risks.model import Risk
+from tools.risks.replacements import minio_force_new_fields
 
 STACK = "urn:pulumi:prod::matih-minio::"
 TENANT_URN = f"{STACK}pulumi:pulumi:Stack$matih:tenancy:Tenant::acme"

@@ -23,11 +23,11 @@ from components.model.config import load_settings
 from components.model.iam import MAX_CANNED_POLICY_BYTES, MAX_SERVICE_ACCOUNT_POLICY_BYTES
 from components.model.sharding import MAX_TENANTS_PER_STACK, WRITE_BUDGET_BYTES
 from components.model.tenancy import service_accesses
-from tools.change_risks import provider_urn
 from tools.checkpoint import COMPUTED_VALUES, bytes_written, checkpoint_bytes
 from tools.cli import reports_errors
 from tools.engine import Inventory, ResourceRecord, project_config_values, run_stack
 from tools.engine_steps import plan_steps
+from tools.risks.model import provider_urn
 
 DEFAULT_COUNTS = (10, 100, 500, 1000)
 # A long run's time is a sum over thousands of registrations, so it carries the machine's average noise; a short

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import tokens
-from tools.change_risks import Risk, assess, urn_name
+from tools.change_risks import assess
 from tools.engine_steps import Record, Step, plan_steps
 from tools.minio_model import StepFailed, World
+from tools.risks.model import Risk, urn_name
 
 
 @dataclass

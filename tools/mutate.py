@@ -47,6 +47,10 @@ MODULES: dict[str, tuple[str, ...]] = {
     "components/model/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
     "components/model/rotation.py": ("tests/test_rotation_rules.py", "tests/test_day2.py"),
     "components/model/offboarding.py": ("tests/test_day2.py", "tests/test_boundaries.py"),
+    **{
+        f"tools/risks/{module}.py": ("tests/test_change_risks.py", "tests/test_risk_rules.py")
+        for module in ("model", "replacements", "layout", "tenants", "settings")
+    },
     "tools/change_risks.py": ("tests/test_change_risks.py", "tests/test_risk_rules.py"),
 }
 

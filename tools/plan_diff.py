@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from components.catalog import SERVICE_IDS
 from components.model.quantity import format_bytes
-from tools.change_risks import RULE_TITLES, Assessment, Risk, Severity, assess, tenant_of, urn_name
+from tools.change_risks import RULE_TITLES, Assessment, assess
 from tools.cli import USAGE_ERROR, reports_errors
 from tools.engine import (
     PROJECT_DIR,
@@ -47,6 +47,7 @@ from tools.engine import (
     available_stacks,
     run_stack,
 )
+from tools.risks.model import Risk, Severity, tenant_of, urn_name
 
 ALL_TENANTS = "(all tenants)"
 # Policy-bearing resources are named "<tenant>-<service>-access-key" and "<service>-parent-policy".
