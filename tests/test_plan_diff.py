@@ -16,20 +16,9 @@ import yaml
 
 from components.catalog import BUCKETS, SERVICE_IDS
 from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, load_stack_config, run_stack
-from tools.plan_diff import (
-    ABSENT,
-    EXIT_REFUSED,
-    Change,
-    Context,
-    MissingStack,
-    PlanDiff,
-    ProgramFailed,
-    SecretChange,
-    diff_inventories,
-    diff_values,
-    render_diff,
-    render_report,
-)
+from tools.inventory_diff import PlanDiff, SecretChange, diff_inventories
+from tools.plan_diff_markdown import EXIT_REFUSED, Context, MissingStack, ProgramFailed, render_diff, render_report
+from tools.value_diff import ABSENT, Change, diff_values
 
 NEW_TENANT = "hooli"
 BUCKET_NAMES = [b.name for b in BUCKETS]

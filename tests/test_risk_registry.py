@@ -25,4 +25,11 @@ def test_a_rule_reports_only_the_severities_it_declares():
 def test_the_refusals_a_reviewer_relies_on_are_declared_refused():
     # README "Review and release" lists these as refusals; a rule declared without "refused" could not raise one.
     refused = {rule.id for rule in RULES if "refused" in rule.severities}
-    assert {"pool-layout", "object-locking", "bucket-rename", "key-in-use", "parent-user", "protected-delete"} <= refused
+    assert {
+        "pool-layout",
+        "object-locking",
+        "bucket-rename",
+        "key-in-use",
+        "parent-user",
+        "protected-delete",
+    } <= refused
