@@ -85,7 +85,7 @@ plan-diff: check-stack plan-venv
 	$(BIN)/python -m tools.plan_diff --base $(BASE) --stack $(STACK) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(FULL),--full-output $(FULL))
 
 ## mutate: mutation testing of the pure layer and the risk rules, module by module (slow, not in CI)
-# MODULES=components/erasure.py picks modules, JOBS=2 runs two mutants at a time (default one: shared machine),
+# MODULES=components/model/erasure.py picks modules, JOBS=2 runs two mutants at a time (default one: shared machine),
 # EVERY=4 tests every 4th mutant only (README: Mutation testing).
 .PHONY: mutate
 mutate: venv

@@ -10,10 +10,10 @@ from functools import partial
 
 import pulumi
 
-from components.platform import declare_platform
-from components.settings import PROJECT, ConfigError, is_shard_config, load_settings, load_shard_settings
-from components.shard import declare_shard
-from components.stack_config import project_config
+from components.model.config import PROJECT, ConfigError, is_shard_config, load_settings, load_shard_settings
+from components.programs.platform import declare_platform
+from components.programs.shard import declare_shard
+from components.programs.stack_config import project_config
 
 # A batch program: it declares every resource up front, and nearly every object it and the SDK make (the pending
 # Outputs, their tasks and contexts) lives until the deployment ends, so the cyclic collector only walks them again

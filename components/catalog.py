@@ -70,9 +70,9 @@ LAKEHOUSE_BUCKET = "lakehouse"
 MLFLOW_BUCKET = "mlflow-artifacts"
 
 
-# What a service's credential Secret holds (components/tenancy.py) and which of it is secret, decided here once for
-# the Secrets, the plan, the plan diff and their tests. Only the access key pair is secret (and the two properties of
-# the Trino catalog file that repeat it); the rest is connection settings (tenant, region, endpoint, bucket, prefix,
+# What a service's credential Secret holds (components/model/tenancy.py) and which of it is secret, decided here once
+# for the Secrets, the plan, the plan diff and their tests. Only the access key pair is secret (and the two properties
+# of the Trino catalog file that repeat it); the rest is connection settings (tenant, region, endpoint, bucket, prefix,
 # URL, access, key id, MLflow settings, catalog URI), which a reviewer must see. Fail-closed: a key not named here
 # is secret, so the root-credential and server-env Secrets, whose keys are none of these, stay masked whole.
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"

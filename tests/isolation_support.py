@@ -2,7 +2,7 @@
 
 The policies under test come from the real program (`tools.engine.run_stack`); what each credential should reach
 comes from the catalog (`components.catalog`) and the tenants of the stack configuration. Nothing here builds a
-policy with `components.iam`: moto is the evaluator.
+policy with `components.model.iam`: moto is the evaluator.
 
 What moto 5.2.5 judges (moto/iam/access_control.py): actions, resource wildcards and explicit Deny, for IAM
 users' inline and managed policies. Conditions it does not judge: an S3 request hands it no condition values,
@@ -31,7 +31,7 @@ from moto import mock_aws
 from moto.core import enable_iam_authentication
 
 from components.catalog import BUCKET_NAMES, Access, grants_of
-from components.tenancy import consuming_services
+from components.model.tenancy import consuming_services
 from tools.engine import Inventory, load_stack_config, project_name, run_stack
 from tools.stack_reference import platform_of
 

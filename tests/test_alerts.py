@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components.alerts import AlertScope, alerts, metric_names, rule_groups, servers_tolerated, set_thresholds
-from components.erasure import distributed_figures, standalone_figures
+from components.model.alerts import AlertScope, alerts, metric_names, rule_groups, servers_tolerated, set_thresholds
+from components.model.erasure import distributed_figures, standalone_figures
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "tools" / "schemas"
 TIB = 2**40
@@ -119,8 +119,8 @@ def test_rule_generation_imports_no_pulumi():
     import sys
 
     code = (
-        "import sys, components.alerts, components.dashboard, components.monitoring_objects, "
-        "components.metrics_token; print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+        "import sys, components.model.alerts, components.model.dashboard, components.model.monitoring_objects, "
+        "components.model.metrics_token; print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=SCHEMAS.parent.parent

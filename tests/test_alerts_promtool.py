@@ -2,8 +2,8 @@
 rules` replays scenario series for every layout we ship and checks that exactly the expected alerts fire, with the
 severity the layout implies.
 
-The expectations below are written from the layouts, not read from components/alerts.py: prod is one erasure set of
-16 drives at EC:4 (read and write quorum 12: three lost drives leave a spare, four exhaust the parity, five lose the
+The expectations below are written from the layouts, not read from components/model/alerts.py: prod is one erasure set
+of 16 drives at EC:4 (read and write quorum 12: three lost drives leave a spare, four exhaust the parity, five lose the
 quorum); dev is one drive without parity (any loss loses it); a second pool adds a second set of the same size; and
 EC:8 on 16 drives (read quorum 8, write quorum 9: data equals parity, MinIO's tie-breaker) is the one layout where
 writes stop before reads.
@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from components.alerts import alert_scope, rule_groups
-from components.settings import Settings, load_settings
+from components.model.alerts import alert_scope, rule_groups
+from components.model.config import Settings, load_settings
 from tests.promtool_support import run_promtool, write_yaml
 from tools.engine import project_config_values
 

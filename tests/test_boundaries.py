@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from components import erasure, iam, lifecycle, offboarding
 from components.catalog import Bucket
-from components.settings import BucketOptions, ConfigError, TenantSettings, load_settings
+from components.model import erasure, iam, lifecycle, offboarding
+from components.model.config import BucketOptions, ConfigError, TenantSettings, load_settings
 from tests.test_settings import problems_of, with_changes
 
 TIB = 2**40
@@ -337,7 +337,7 @@ def test_writers_get_exactly_the_object_actions_they_need():
     assert document["Version"] == "2012-10-17"
 
 
-# Every key and parent first denies the own-account admin operations (issue 12; components/iam.py).
+# Every key and parent first denies the own-account admin operations (issue 12; components/model/iam.py).
 DENY_OWN_ACCOUNT_ADMIN = (
     '{"Action":["admin:CreateServiceAccount","admin:CreateUser","admin:GetUser","admin:ListServiceAccounts",'
     '"admin:RemoveServiceAccount","admin:UpdateServiceAccount"],"Effect":"Deny","Sid":"DenyOwnAccountAdmin"},'
@@ -534,7 +534,8 @@ def set_path(config: dict, path: str, value: object) -> dict:
 
 
 def rotation_tenant(value: int) -> dict:
-    # At most 3 generations stay live (components/rotation.py MAX_LIVE_GENERATIONS): retire all but the current two.
+    # At most 3 generations stay live (components/model/rotation.py MAX_LIVE_GENERATIONS): retire all but the current
+    # two.
     return {"id": "acme", "isolation": "prefix", "keyRotation": value, "retireKeysThrough": max(value - 1, 0)}
 
 
@@ -649,7 +650,7 @@ def test_distributed_needs_both_counts():
 
 
 def test_tenant_id_length_on_both_sides():
-    from components import naming
+    from components.model import naming
 
     assert naming.tenant_id_problem("ab") is None
     assert naming.tenant_id_problem("a" * 46) is None
@@ -663,7 +664,7 @@ def test_tenant_id_length_on_both_sides():
 
 
 def test_tenant_names():
-    from components import naming
+    from components.model import naming
 
     assert naming.tenant_prefix("acme") == "acme/"
     assert naming.tenant_bucket_name("exports", "acme") == "exports-acme"

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from tools.change_risks import Risk, assess, minio_force_new_fields
+from tools.change_risks import assess
 from tools.engine import PROJECT_DIR
+from tools.risks.model import Risk
+from tools.risks.replacements import minio_force_new_fields
 
 STACK = "urn:pulumi:prod::matih-minio::"
 TENANT_URN = f"{STACK}pulumi:pulumi:Stack$matih:tenancy:Tenant::acme"
@@ -305,7 +307,7 @@ def test_the_classification_imports_no_pulumi():
 
 
 def test_replacement_fields_agree_with_the_runners_reading_of_the_provider_schema():
-    from tools import fidelity
+    from tools.fidelity import minio_schema as fidelity
 
     for token in fidelity.minio_schema():
         top_level = {path for path in fidelity.force_new_fields(token) if "." not in path and "[" not in path}
@@ -512,7 +514,7 @@ def _refusals() -> list[Risk]:
 
 
 def test_every_refusal_says_what_to_do_in_the_stack_files_keys():
-    from components.settings import TOP_LEVEL_KEYS
+    from components.model.config import TOP_LEVEL_KEYS
 
     refusals = _refusals()
     assert len(refusals) == 8

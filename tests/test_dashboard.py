@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from components.alerts import AlertScope, metric_names
-from components.dashboard import dashboard
-from components.erasure import distributed_figures
+from components.model.alerts import AlertScope, metric_names
+from components.model.dashboard import dashboard
+from components.model.erasure import distributed_figures
 from tests.promtool_support import run_promtool, write_yaml
 from tests.test_alerts import PROMETHEUS_SERIES, documented_metrics
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from components import offboarding, rotation
 from components.catalog import BUCKET_NAMES
-from components.settings import ConfigError, Settings, load_settings
+from components.model import offboarding, rotation
+from components.model.config import ConfigError, Settings, load_settings
 from policies.matih_policies import POLICIES
 from tools.engine import Inventory, ProgramError, ResourceRecord, run_stack
 from tools.engine import project_config_values as stack_config
@@ -83,7 +83,7 @@ def test_tenant_entries_default_to_active_with_no_rotation():
         ({"keyRotation": -1}, "tenants[2].keyRotation", "an integer from 0"),
         ({"keyRotation": True}, "tenants[2].keyRotation", "an integer from 0"),
         ({"serviceKeyRotation": {"web": 1}}, "tenants[2].serviceKeyRotation.web", "allowed: backup-jobs"),
-        # A quoted integer is an integer, as the CLI reads it (components/settings.py _integer_value); "1.0" is not.
+        # A quoted integer is an integer, as the CLI reads it (components/model/config.py _integer_value); "1.0" is not.
         ({"serviceKeyRotation": {"trino": "1.0"}}, "tenants[2].serviceKeyRotation.trino", "an integer"),
         ({"retireKeysThrough": True}, "tenants[2].retireKeysThrough", "an integer from 0"),
         ({"sate": "offboarding"}, "tenants[2].sate", "unknown keys are usually typos"),
@@ -100,7 +100,7 @@ def test_bad_tenant_lifecycle_fields_are_refused(fields, key, fragment):
     [
         ({"accessKeys": {"rotation": -1}}, "accessKeys.rotation"),
         ({"accessKeys": {"rotate": 1}}, "accessKeys.rotate"),
-        # A quoted integer is an integer, as the CLI reads it (components/settings.py _integer_value); "1.0" is not.
+        # A quoted integer is an integer, as the CLI reads it (components/model/config.py _integer_value); "1.0" is not.
         ({"accessKeys": {"retireThrough": "1.0"}}, "accessKeys.retireThrough"),
         ({"rootCredentialsRotation": "one"}, "rootCredentialsRotation"),
     ],

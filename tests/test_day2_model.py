@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-import components.tenant
-from components import rotation
-from components.settings import AccessKeySettings, ConfigError
-from components.sharding import MAX_TENANTS_PER_STACK
+import components.resources.tenant
+from components.model import rotation
+from components.model.config import AccessKeySettings, ConfigError
+from components.model.sharding import MAX_TENANTS_PER_STACK
 from tests.test_policies import resource, violations
 from tools import bench
 from tools.bench import shard_size
@@ -267,7 +267,7 @@ def restart_all(model: Day2Model) -> None:
 
 
 def old_generations(retiring: set[str]) -> Callable[..., tuple[rotation.AccessKeyGeneration, ...]]:
-    """The key-generation rule of main before issue 15 (components/rotation.py `access_key_generations` there):
+    """The key-generation rule of main before issue 15 (components/model/rotation.py `access_key_generations` there):
     the current generation and the one before it, or only the current one while "retire previous" is set (the
     tenant's `retirePreviousKeys`, or the platform's `accessKeys.retirePrevious`, which shards read too: here a
     tenant id in `retiring`, or "*" for the platform's flag)."""
@@ -286,7 +286,7 @@ def old_generations(retiring: set[str]) -> Callable[..., tuple[rotation.AccessKe
 
 @contextmanager
 def old_behaviour(monkeypatch: pytest.MonkeyPatch, retiring: set[str]) -> Iterator[None]:
-    monkeypatch.setattr(components.tenant, "access_key_generations", old_generations(retiring))
+    monkeypatch.setattr(components.resources.tenant, "access_key_generations", old_generations(retiring))
     saved = dict(_RUNS)
     _RUNS.clear()  # runs of the old rule are not runs of the real one
     try:
@@ -596,7 +596,7 @@ def test_a_change_writes_the_whole_checkpoint_twice_per_changing_step(costs_at_t
 
 
 def test_the_shard_size_is_what_the_write_budget_allows(costs_at_ten):
-    """components/sharding.py's constant follows from the measured cost (the bench fits every row it measures; ten
+    """components/model/sharding.py's constant follows from the measured cost (the bench fits every row it measures; ten
     tenants alone over-estimate the square term a little, so the bound is a range)."""
     derived = shard_size([costs_at_ten])
     assert MAX_TENANTS_PER_STACK <= derived < MAX_TENANTS_PER_STACK * 1.25

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import erasure
+from components.model import erasure
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The runner applies project and stack files as the Pulumi CLI does (pulumi/pulumi v3.259.0, see tools/fidelity.py).
+"""The runner applies project and stack files as the Pulumi CLI does (pulumi/pulumi v3.259.0, see tools/fidelity/).
 
 Each rule is exercised on a small synthetic project: its own Pulumi.yaml, a stack file and a program that exports
 the config it was given.

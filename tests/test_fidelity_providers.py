@@ -1,6 +1,6 @@
 """The mock provider refuses what terraform-provider-minio v1.20.1 (bridged by pulumi-minio 0.17.1) refuses.
 
-Rules and sources: tools/fidelity.py and tools/schemas/tf-minio-v1.20.1.json. Expectations here come from the
+Rules and sources: tools/fidelity/ and tools/schemas/tf-minio-v1.20.1.json. Expectations here come from the
 provider's source at v1.20.1 (cited per test), not from the vendored file.
 """
 
@@ -16,10 +16,11 @@ import pulumi_minio
 import pytest
 from pulumi._types import input_type_py_to_pulumi_names
 from pulumi.output import Unknown
-from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
+from tools import sdk_private
 from tools.engine import ProviderCheckError, run_stack
-from tools.fidelity import check_registration, force_new_fields, minio_schema
+from tools.fidelity.minio_schema import force_new_fields, minio_schema
+from tools.fidelity.registration import check_registration
 
 BUCKET = "minio:index/s3Bucket:S3Bucket"
 ILM = "minio:index/ilmPolicy:IlmPolicy"
@@ -40,7 +41,7 @@ def refused(token: str, inputs: dict[str, Any]) -> dict[str, str]:
 
 
 def secret(value: Any) -> dict[str, Any]:
-    return {_special_sig_key: _special_secret_sig, "value": value}
+    return {sdk_private.SIG_KEY: sdk_private.SECRET_SIG, "value": value}
 
 
 def test_the_real_stacks_pass_the_provider_checks(dev_inventory, prod_inventory):

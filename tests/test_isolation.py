@@ -380,7 +380,7 @@ def test_structural_every_policy_denies_own_account_admin_as_minio_accepts_it(sc
     documents |= {f"parent {p.name}": p.policy for p in parent_users(inventory).values()}
     for what, policy in documents.items():
         admin = [s for s in statements(policy) if any(a.startswith("admin:") for a in as_list(s["Action"]))]
-        # The metrics parent also allows admin:Prometheus (components/monitoring_objects.py); nothing else may.
+        # The metrics parent also allows admin:Prometheus (components/model/monitoring_objects.py); nothing else may.
         allows = [s for s in admin if s["Effect"] != "Deny"]
         assert all(as_list(s["Action"]) == ["admin:Prometheus"] for s in allows), what
         denies = [s for s in admin if s["Effect"] == "Deny"]

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from components import rotation
-from components.platform_ref import TENANT_PLATFORM_OUTPUT, shard_context, tenant_platform
-from components.settings import ConfigError, Settings, load_settings, load_shard_settings
+from components.model import rotation
+from components.model.config import ConfigError, Settings, load_settings, load_shard_settings
+from components.model.platform_ref import TENANT_PLATFORM_OUTPUT, shard_context, tenant_platform
 from tools.change_risks import assess
 from tools.engine import Inventory, project_config_values, run_stack
 

@@ -1,4 +1,4 @@
-"""Kubernetes objects and the chart's values are checked at every registration (tools/fidelity.py).
+"""Kubernetes objects and the chart's values are checked at every registration (tools/fidelity/).
 
 Every `kubernetes:*` object the program declares is validated against the Kubernetes 1.31 OpenAPI schemas
 (strict: an unknown field is an error); the Helm release's values must be keys chart 5.4.0 reads, and the pieces
@@ -17,14 +17,9 @@ import yaml
 from pulumi.output import Unknown
 
 from tools.engine import Inventory, ProviderCheckError, run_stack
-from tools.fidelity import (
-    chart_pod,
-    chart_value_keys,
-    check_registration,
-    kubernetes_manifest,
-    kubernetes_problems,
-    unknown_chart_values,
-)
+from tools.fidelity.chart import chart_pod, chart_value_keys, unknown_chart_values
+from tools.fidelity.kubernetes import kubernetes_manifest, kubernetes_problems
+from tools.fidelity.registration import check_registration
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 # A maintenance check for a chart upgrade: point MATIH_CHART_VALUES at the new chart's extracted values.yaml (the

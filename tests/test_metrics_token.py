@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from components.metrics_token import EXPIRES_AT, prometheus_token
+from components.model.metrics_token import EXPIRES_AT, prometheus_token
 
 
 def decode(part: str) -> dict:

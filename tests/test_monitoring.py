@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import ConfigError, MonitoringSettings, load_settings
+from components.model.config import ConfigError, MonitoringSettings, load_settings
 from tests.test_settings import with_changes
 from tools.engine import SECRET_MASK, Inventory, _digest
 
@@ -72,7 +72,7 @@ def test_prod_scrape_is_authenticated_with_a_generated_secret_token(prod_invento
     assert token_secret.inputs["stringData"] == SECRET_MASK
     assert token_secret.inputs["metadata"]["namespace"] == "minio"
     # Signed with the metrics user's generated secret (the mock engine's RandomPassword result).
-    from components.metrics_token import prometheus_token
+    from components.model.metrics_token import prometheus_token
 
     expected = prometheus_token("matih-metrics", "mock-monitoring-metrics-secret-xxxxxxxxxxxx")
     assert token_secret.secretDigests["stringData"] == {"token": _digest(expected)}
@@ -148,7 +148,7 @@ def test_a_tls_scrape_verifies_the_name_workloads_already_verify():
     # Prometheus scrapes pod IPs, so tlsConfig.serverName is the name the certificate is checked against. Workloads
     # reach MinIO as <release>.<namespace>.svc.cluster.local (their s3 endpoint), so a working certificate carries
     # that name; the bare release name (the chart's Probe uses it) need not be in it.
-    from components.monitoring_objects import service_monitor_spec
+    from components.model.monitoring_objects import service_monitor_spec
 
     settings = load_settings(
         with_changes("prod", tls={"enabled": True, "certSecret": "minio-tls"}, api={"exposure": "inCluster"}), "prod"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.alerts import AlertScope, rule_groups
-from components.erasure import distributed_figures
-from tools.fidelity import check_registration
+from components.model.alerts import AlertScope, rule_groups
+from components.model.erasure import distributed_figures
+from tools.fidelity.registration import check_registration
 
 RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"

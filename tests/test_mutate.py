@@ -12,15 +12,20 @@ from tools.engine import PROJECT_DIR
 
 def test_every_configured_module_and_test_file_exists():
     assert set(mutate.MODULES) == {
-        "components/settings.py",
-        "components/erasure.py",
-        "components/iam.py",
-        "components/naming.py",
-        "components/tenancy.py",
-        "components/lifecycle.py",
-        "components/rotation.py",
-        "components/offboarding.py",
+        "components/model/config.py",
+        "components/model/erasure.py",
+        "components/model/iam.py",
+        "components/model/naming.py",
+        "components/model/tenancy.py",
+        "components/model/lifecycle.py",
+        "components/model/rotation.py",
+        "components/model/offboarding.py",
         "tools/change_risks.py",
+        "tools/risks/model.py",
+        "tools/risks/replacements.py",
+        "tools/risks/layout.py",
+        "tools/risks/tenants.py",
+        "tools/risks/settings.py",
     }
     for module, tests in mutate.MODULES.items():
         assert (PROJECT_DIR / module).is_file(), module
@@ -28,10 +33,10 @@ def test_every_configured_module_and_test_file_exists():
 
 
 def test_the_generated_config_mutates_one_module_and_runs_its_tests():
-    text = mutate.mutmut_config("components/iam.py", ("tests/test_tenancy.py",), ["components", "tests", "tools"])
+    text = mutate.mutmut_config("components/model/iam.py", ("tests/test_tenancy.py",), ["components", "tests", "tools"])
     config = tomllib.loads(text)["tool"]["mutmut"]
     assert config["source_paths"] == ["components"]
-    assert config["only_mutate"] == ["components/iam.py"]
+    assert config["only_mutate"] == ["components/model/iam.py"]
     assert config["also_copy"] == ["tests", "tools"]
     assert config["pytest_add_cli_args_test_selection"] == ["tests/test_tenancy.py"]
     assert config["process_isolation"] == "forkserver"

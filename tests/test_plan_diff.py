@@ -16,20 +16,9 @@ import yaml
 
 from components.catalog import BUCKETS, SERVICE_IDS
 from tools.engine import PROJECT_DIR, Inventory, ResourceRecord, load_stack_config, run_stack
-from tools.plan_diff import (
-    ABSENT,
-    EXIT_REFUSED,
-    Change,
-    Context,
-    MissingStack,
-    PlanDiff,
-    ProgramFailed,
-    SecretChange,
-    diff_inventories,
-    diff_values,
-    render_diff,
-    render_report,
-)
+from tools.inventory_diff import PlanDiff, SecretChange, diff_inventories
+from tools.plan_diff_markdown import EXIT_REFUSED, Context, MissingStack, ProgramFailed, render_diff, render_report
+from tools.value_diff import ABSENT, Change, diff_values
 
 NEW_TENANT = "hooli"
 BUCKET_NAMES = [b.name for b in BUCKETS]
@@ -556,7 +545,7 @@ def test_the_base_side_runs_its_own_components_not_this_trees(tmp_path):
     # The child imports tools.plan_diff, which imports this tree's components; the base program must not use them.
     base = tmp_path / "base"
     shutil.copytree(PROJECT_DIR, base, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "tests", "__pycache__"))
-    lifecycle = base / "components" / "lifecycle.py"
+    lifecycle = base / "components" / "model" / "lifecycle.py"
     lifecycle.write_text(
         lifecycle.read_text().replace('TEMPORARY_TAG_VALUE = "temporary"', 'TEMPORARY_TAG_VALUE = "tmp"')
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyCustomTimeouts,
     PolicyResource,
     PolicyResourceOptions,
@@ -21,12 +22,14 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE
 
-from components import readiness
-from components.iam import TenantPlacement, policy_json, service_account_policy, service_parent_policy
-from components.settings import load_settings
+from components import tokens
+from components.model import readiness
+from components.model.config import load_settings
+from components.model.iam import TenantPlacement, policy_json, service_account_policy, service_parent_policy
+from components.model.lifecycle import TEMPORARY_TAG_KEY, TEMPORARY_TAG_VALUE
+from policies import engine_values, supply_chain, tenancy
 from policies import matih_policies as mp
 from tools.engine import (
     PROJECT_DIR,
@@ -40,6 +43,7 @@ from tools.engine import (
     run_stack,
 )
 from tools.policy_check import (
+    NotApplicableError,
     PolicyConfigError,
     Violation,
     check_inventory,
@@ -133,7 +137,7 @@ def release(version: str = "5.4.0", **values: Any) -> PolicyResource:
     props = copy.deepcopy(RELEASE)
     props["version"] = version
     props["values"].update(values)
-    return resource(mp.HELM_RELEASE, props, "minio-release")
+    return resource(tokens.HELM_RELEASE, props, "minio-release")
 
 
 def environment(**changes: str | None) -> dict[str, str]:
@@ -143,25 +147,27 @@ def environment(**changes: str | None) -> dict[str, str]:
 
 
 def bucket(name: str, *, protect: bool = True, acl: str = "private", force_destroy: bool = False) -> PolicyResource:
-    return resource(mp.S3_BUCKET, {"bucket": name, "acl": acl, "forceDestroy": force_destroy}, name, protect=protect)
+    return resource(
+        tokens.S3_BUCKET, {"bucket": name, "acl": acl, "forceDestroy": force_destroy}, name, protect=protect
+    )
 
 
 def encryption(bucket_name: str, key: str = "matih-platform") -> PolicyResource:
     props = {"bucket": bucket_name, "encryptionType": "aws:kms", "kmsKeyId": key}
-    return resource(mp.S3_BUCKET_ENCRYPTION, props, f"{bucket_name}-sse")
+    return resource(tokens.S3_BUCKET_ENCRYPTION, props, f"{bucket_name}-sse")
 
 
 TEMPORARY_RULE = {
     "id": "expire-temporary-objects",
     "status": "Enabled",
     "expiration": "7d",
-    "tags": {mp.TEMPORARY_TAG_KEY: mp.TEMPORARY_TAG_VALUE},
+    "tags": {TEMPORARY_TAG_KEY: TEMPORARY_TAG_VALUE},
 }
 
 
 def lifecycle(bucket_name: str, *rules: dict[str, Any], name: str = "") -> PolicyResource:
     props = {"bucket": bucket_name, "rules": list(rules or [TEMPORARY_RULE])}
-    return resource(mp.ILM_POLICY, props, name or f"{bucket_name}-lifecycle")
+    return resource(tokens.ILM_POLICY, props, name or f"{bucket_name}-lifecycle")
 
 
 def tenant_key_document(tenant: str = "acme-corp", *, dedicated: bool = False) -> dict[str, Any]:
@@ -172,11 +178,11 @@ def tenant_key_document(tenant: str = "acme-corp", *, dedicated: bool = False) -
 def access_key(document: dict[str, Any] | str | None, tenant: str = "acme-corp") -> PolicyResource:
     policy = document if document is None or isinstance(document, str) else policy_json(document)
     props = {"targetUser": "matih-pipeline-service", **({"policy": policy} if policy is not None else {})}
-    return resource(mp.IAM_SERVICE_ACCOUNT, props, f"{tenant}-key", parent=TENANT_URN.replace("acme-corp", tenant))
+    return resource(tokens.IAM_SERVICE_ACCOUNT, props, f"{tenant}-key", parent=TENANT_URN.replace("acme-corp", tenant))
 
 
 def parent_policy(document: dict[str, Any]) -> PolicyResource:
-    return resource(mp.IAM_POLICY, {"name": "matih-spark-all-tenants", "policy": policy_json(document)})
+    return resource(tokens.IAM_POLICY, {"name": "matih-spark-all-tenants", "policy": policy_json(document)})
 
 
 # --- The pack itself --------------------------------------------------------------------------------------------
@@ -200,7 +206,7 @@ def test_pack_policies_are_named_described_and_levelled():
 
 
 def test_offline_secret_mask_matches_the_engine_runner():
-    assert mp.OFFLINE_SECRET_MASK == SECRET_MASK
+    assert engine_values.OFFLINE_SECRET_MASK == SECRET_MASK
 
 
 # --- no-public-access -------------------------------------------------------------------------------------------
@@ -208,7 +214,7 @@ def test_offline_secret_mask_matches_the_engine_runner():
 
 def test_private_buckets_deny_only_policies_and_authenticated_metrics_pass():
     deny_anonymous = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": ["s3:*"], "Resource": ["*"]}]}
-    bucket_policy = resource(mp.S3_BUCKET_POLICY, {"bucket": "exports", "policy": json.dumps(deny_anonymous)})
+    bucket_policy = resource(tokens.S3_BUCKET_POLICY, {"bucket": "exports", "policy": json.dumps(deny_anonymous)})
     assert violations("no-public-access", bucket("exports"), bucket_policy, release()) == []
 
 
@@ -220,7 +226,7 @@ def test_public_bucket_acl_is_caught(acl):
 @pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
 def test_bucket_policy_for_anonymous_principals_is_caught(principal):
     document = {"Statement": [{"Sid": "Open", "Effect": "Allow", "Principal": principal, "Action": "s3:GetObject"}]}
-    bucket_policy = resource(mp.S3_BUCKET_POLICY, {"bucket": "exports", "policy": json.dumps(document)})
+    bucket_policy = resource(tokens.S3_BUCKET_POLICY, {"bucket": "exports", "policy": json.dumps(document)})
     assert_reports(violations("no-public-access", bucket_policy), "'Open' allows anonymous principals")
 
 
@@ -316,7 +322,7 @@ def test_only_a_parent_policy_may_name_every_tenants_copy_of_a_catalog_bucket():
         violations("tenant-scoped-credentials", access_key(key_document, "initech")),
         "every tenant's copy of 'lakehouse'",
     )
-    group = resource(mp.IAM_GROUP_POLICY, {"policy": policy_json(with_statement(**family)({"Statement": []}))})
+    group = resource(tokens.IAM_GROUP_POLICY, {"policy": policy_json(with_statement(**family)({"Statement": []}))})
     assert_reports(violations("tenant-scoped-credentials", group), "every tenant's copy of 'lakehouse'")
 
 
@@ -361,7 +367,7 @@ def test_values_unknown_at_preview_do_not_hide_the_secret_scan():
 
 
 def stack_outputs(outputs: dict[str, Any]) -> PolicyResource:
-    return resource(mp.STACK, outputs, "matih-minio-test")
+    return resource(tokens.STACK, outputs, "matih-minio-test")
 
 
 def test_outputs_naming_secrets_pass():
@@ -381,7 +387,7 @@ def test_secret_outputs_are_caught(outputs, expected):
 
 
 def test_stack_outputs_policy_is_not_applicable_without_the_stack_resource():
-    with pytest.raises(_NotApplicableError):
+    with pytest.raises(NotApplicableError):
         violations("no-secret-stack-outputs", bucket("exports"))
 
 
@@ -455,7 +461,7 @@ def test_the_old_community_release_is_refused_naming_each_advisory_and_the_first
 )
 def test_each_advisory_is_judged_against_its_fixed_in_release(tag, expected):
     messages = violations("known-vulnerable-server", image_release("registry.example/minio", f"{tag}@{DIGEST}"))
-    named = [advisory.id for advisory in mp.ADVISORIES if any(advisory.id in m for m in messages)]
+    named = [advisory.id for advisory in supply_chain.ADVISORIES if any(advisory.id in m for m in messages)]
     assert named == expected, messages
 
 
@@ -546,12 +552,14 @@ def test_the_shipped_build_is_known_and_only_the_unfixed_advisories_are_named():
 
 
 def test_the_advisory_table_is_well_formed():
-    assert len(set(mp.ADVISORY_IDS)) == len(mp.ADVISORY_IDS)
-    for advisory in mp.ADVISORIES:
-        assert advisory.fixed_in is None or mp.RELEASE_TAG.fullmatch(advisory.fixed_in), advisory
+    assert len(set(supply_chain.ADVISORY_IDS)) == len(supply_chain.ADVISORY_IDS)
+    for advisory in supply_chain.ADVISORIES:
+        assert advisory.fixed_in is None or supply_chain.RELEASE_TAG.fullmatch(advisory.fixed_in), advisory
         assert advisory.source.startswith("https://"), advisory
-    for build in mp.KNOWN_BUILDS:
-        assert mp.IMAGE_DIGEST.match(build.digest) and mp.RELEASE_TAG.fullmatch(build.release), build
+    for build in supply_chain.KNOWN_BUILDS:
+        assert supply_chain.IMAGE_DIGEST.match(build.digest) and supply_chain.RELEASE_TAG.fullmatch(build.release), (
+            build
+        )
 
 
 # --- production-durability --------------------------------------------------------------------------------------
@@ -562,10 +570,10 @@ PERSISTENT_VOLUME_SPEC = {"capacity": {"storage": "1Ti"}, "csi": {"driver": "ebs
 def durable_resources() -> list[PolicyResource]:
     return [
         release(),
-        resource(mp.PERSISTENT_VOLUME, {"spec": PERSISTENT_VOLUME_SPEC}),
-        resource(mp.STORAGE_CLASS, {"provisioner": "ebs.csi.aws.com", "reclaimPolicy": "Retain"}),
+        resource(tokens.PERSISTENT_VOLUME, {"spec": PERSISTENT_VOLUME_SPEC}),
+        resource(tokens.STORAGE_CLASS, {"provisioner": "ebs.csi.aws.com", "reclaimPolicy": "Retain"}),
         bucket("lakehouse", protect=True),
-        resource(mp.NAMESPACE, {"metadata": {"name": "minio"}}, protect=True),
+        resource(tokens.NAMESPACE, {"metadata": {"name": "minio"}}, protect=True),
     ]
 
 
@@ -622,12 +630,12 @@ def test_required_pod_anti_affinity_also_spreads_servers():
 @pytest.mark.parametrize(
     ("subject", "expected"),
     [
-        (resource(mp.PERSISTENT_VOLUME, {"spec": {"local": {"path": "/data"}}}), "spec.local"),
-        (resource(mp.PERSISTENT_VOLUME, {"spec": {"hostPath": {"path": "/data"}}}), "spec.hostPath"),
-        (resource(mp.STORAGE_CLASS, {"provisioner": "ebs.csi.aws.com"}), "reclaimPolicy is 'Delete'"),
+        (resource(tokens.PERSISTENT_VOLUME, {"spec": {"local": {"path": "/data"}}}), "spec.local"),
+        (resource(tokens.PERSISTENT_VOLUME, {"spec": {"hostPath": {"path": "/data"}}}), "spec.hostPath"),
+        (resource(tokens.STORAGE_CLASS, {"provisioner": "ebs.csi.aws.com"}), "reclaimPolicy is 'Delete'"),
         (bucket("lakehouse", protect=False), "the bucket is not protected"),
         (bucket("lakehouse", force_destroy=True), "'lakehouse' has forceDestroy"),
-        (resource(mp.NAMESPACE, {"metadata": {"name": "minio"}}), "the namespace is not protected"),
+        (resource(tokens.NAMESPACE, {"metadata": {"name": "minio"}}), "the namespace is not protected"),
     ],
 )
 def test_volatile_production_storage_is_caught(subject, expected):
@@ -684,7 +692,7 @@ def gate_job(mutate: Callable[[dict[str, Any]], None] | None = None) -> PolicyRe
     }
     if mutate:
         mutate(props)
-    return resource(mp.JOB, props, "minio-ready")
+    return resource(tokens.JOB, props, "minio-ready")
 
 
 def test_the_readiness_gate_is_a_bounded_restricted_job():
@@ -725,15 +733,15 @@ def test_unbounded_or_unrestricted_jobs_are_caught(mutate, expected):
 
 def test_the_minio_provider_must_wait_for_a_readiness_job():
     gate = gate_job()
-    waiting = resource(mp.MINIO_PROVIDER, {"minioServer": "minio.minio.svc.cluster.local:9000"}, "minio-provider")
+    waiting = resource(tokens.MINIO_PROVIDER, {"minioServer": "minio.minio.svc.cluster.local:9000"}, "minio-provider")
     waiting.dependencies = [gate]
     server = release()
     assert violations("minio-waits-for-readiness", server, waiting, gate) == []
-    eager = resource(mp.MINIO_PROVIDER, {"minioServer": "minio.minio.svc.cluster.local:9000"}, "minio-provider")
+    eager = resource(tokens.MINIO_PROVIDER, {"minioServer": "minio.minio.svc.cluster.local:9000"}, "minio-provider")
     eager.dependencies = [server]
     assert_reports(violations("minio-waits-for-readiness", server, eager, gate), "does not depend on a readiness Job")
     # A tenant shard deploys no server: it reaches its platform's MinIO, which that stack's update waited for.
-    with pytest.raises(_NotApplicableError):
+    with pytest.raises(NotApplicableError):
         violations("minio-waits-for-readiness", eager)
 
 
@@ -801,7 +809,7 @@ def test_chart_provisioning_lists_are_set_and_empty():
     props = copy.deepcopy(RELEASE)
     del props["values"]["users"]
     props["values"]["buckets"] = [{"name": "exports"}]
-    messages = violations("chart-provisioning-disabled", resource(mp.HELM_RELEASE, props))
+    messages = violations("chart-provisioning-disabled", resource(tokens.HELM_RELEASE, props))
     assert_reports(messages, "values.users is not set", "values.buckets is not empty")
 
 
@@ -915,9 +923,9 @@ def add_local_volume(inventory: Inventory) -> None:
     spec = {"capacity": {"storage": "1Ti"}, "local": {"path": "/var/lib/minio"}, "storageClassName": "matih-minio"}
     inventory.resources.append(
         ResourceRecord(
-            type=mp.PERSISTENT_VOLUME,
+            type=tokens.PERSISTENT_VOLUME,
             name=name,
-            urn=f"urn:pulumi:{inventory.stack}::{inventory.project}::{cluster.type}${mp.PERSISTENT_VOLUME}::{name}",
+            urn=f"urn:pulumi:{inventory.stack}::{inventory.project}::{cluster.type}${tokens.PERSISTENT_VOLUME}::{name}",
             parent=cluster.urn,
             custom=True,
             inputs={"apiVersion": "v1", "kind": "PersistentVolume", "spec": spec},
@@ -1096,7 +1104,7 @@ def test_command_line_rejects_a_plan_without_policy_config(inventories, tmp_path
 # outputs it registered (step_executor.go `executeRegisterResourceOutputs`).
 
 
-def _seen_by(policy: mp.Policy, inventory: Inventory) -> dict[str, dict[str, Any]]:
+def _seen_by(policy: Policy, inventory: Inventory) -> dict[str, dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     original = policy.validate
 
@@ -1122,7 +1130,7 @@ def test_stack_policies_see_outputs_and_resource_policies_inputs(inventories):
     [key] = [r for r in inventory.of_type("minio:index/iamServiceAccount:IamServiceAccount")][:1]
     # The access key is computed by the provider: an output, never an input.
     assert "accessKey" in as_stack[key.urn] and "accessKey" not in as_resource[key.urn]
-    [tenant] = [r for r in inventory.of_type(mp.TENANT_COMPONENT) if r.name == "initech"]
+    [tenant] = [r for r in inventory.of_type(tokens.TENANT) if r.name == "initech"]
     assert as_resource[tenant.urn] == engine_props(tenant.inputs)
     assert as_stack[tenant.urn] == engine_props(tenant.outputs) != {}
 
@@ -1134,8 +1142,8 @@ def test_every_component_registers_the_outputs_its_stack_policies_read(stack):
     assert components
     for record in components:
         assert record.outputs, f"{record.type} {record.name} registers no outputs"
-    for tenant in inventory.of_type(mp.TENANT_COMPONENT):
-        assert tenant.outputs["state"] in mp.TENANT_STATES
+    for tenant in inventory.of_type(tokens.TENANT):
+        assert tenant.outputs["state"] in tenancy.TENANT_STATES
         assert tenant.outputs["isolation"] in ("prefix", "bucket")
 
 

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from components.monitoring_objects import metrics_policy
+from components.model.monitoring_objects import metrics_policy
 from tests.test_policies import check, resource, violations
 from tools.engine import Inventory, run_stack
 

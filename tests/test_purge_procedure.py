@@ -12,10 +12,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components import offboarding
 from components.catalog import BUCKET_NAMES
-from components.naming import tenant_bucket_name
-from components.settings import load_settings
+from components.model import offboarding
+from components.model.config import load_settings
+from components.model.naming import tenant_bucket_name
 from tools.engine import project_config_values, run_stack
 
 PURGED = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.quantity import format_bytes
+from components.model.quantity import format_bytes
 
 
 def test_byte_counts_read_in_the_largest_binary_unit():

@@ -1,4 +1,5 @@
-"""The readiness gate and the secrets checksum, pure: every decision of components/readiness.py and chart_values."""
+"""The readiness gate and the secrets checksum, pure: every decision of components/model/readiness.py and
+chart_values."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from components import readiness
-from components.chart_values import SECRETS_CHECKSUM_ANNOTATION, chart_values, pod_annotations, secrets_checksum
-from components.settings import Settings, load_settings
+from components.model import readiness
+from components.model.chart_values import SECRETS_CHECKSUM_ANNOTATION, chart_values, pod_annotations, secrets_checksum
+from components.model.config import Settings, load_settings
 from tools.engine import project_config_values
 
 KUBERNETES_VERSION = "1.31.0"

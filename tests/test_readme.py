@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from components.catalog import BUCKETS, service
-from components.settings import SHARD_KEYS, TOP_LEVEL_KEYS
+from components.model.config import SHARD_KEYS, TOP_LEVEL_KEYS
 from tests.integration.kind_support import (
     DEV_SECTION,
     PROMPT_STAND_IN,

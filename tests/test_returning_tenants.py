@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from components.platform_ref import shard_context, tenant_platform
-from components.settings import ConfigError, load_settings, load_shard_settings
+from components.model.config import ConfigError, load_settings, load_shard_settings
+from components.model.platform_ref import shard_context, tenant_platform
 from tests.test_change_risks import Rec, _risks
 from tools.engine import project_config_values, run_stack
 

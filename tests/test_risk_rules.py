@@ -19,7 +19,8 @@ from tests.test_change_risks import (
     _secret,
     _storage_class,
 )
-from tools.change_risks import Risk, assess
+from tools.change_risks import assess
+from tools.risks.model import Risk
 
 
 def test_two_layout_changes_in_one_release_give_one_refusal():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.rotation import AccessKeyGeneration, access_key_generations, access_key_resource_name
-from components.settings import load_settings
+from components.model.config import load_settings
+from components.model.rotation import AccessKeyGeneration, access_key_generations, access_key_resource_name
 from tests.test_settings import with_changes
 
 

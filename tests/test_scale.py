@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from components import iam, naming
 from components.catalog import BUCKET_NAMES, BUCKETS, SERVICE_IDS, Bucket, CatalogError, check_catalog
-from components.settings import load_settings
-from components.tenancy import consuming_services, service_accesses
+from components.model import iam, naming
+from components.model.config import load_settings
+from components.model.tenancy import consuming_services, service_accesses
 from tools.engine import Inventory, ResourceRecord, project_config_values, run_stack
 
 TENANT_TYPE = "matih:tenancy:Tenant"
@@ -22,7 +22,7 @@ SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
 IAM_USER = "minio:index/iamUser:IamUser"
 SECRET = "kubernetes:core/v1:Secret"
 # Published MinIO limits (cmd/iam.go maxSVCSessionPolicySize; cmd/bucket-policy-handlers.go maxBucketPolicySize,
-# applied by AddCannedPolicy), written out here rather than read from components.iam.
+# applied by AddCannedPolicy), written out here rather than read from components.model.iam.
 MINIO_EMBEDDED_POLICY_LIMIT = 4096
 MINIO_CANNED_POLICY_LIMIT = 20 * 1024
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from components import catalog, tenancy
-from components.settings import load_settings
+from components import catalog
+from components.model import tenancy
+from components.model.config import load_settings
 from tools.engine import load_stack_config, run_stack
 from tools.engine import project_config_values as stack_config
+from tools.inventory_diff import diff_inventories
 from tools.plan import render_tree
-from tools.plan_diff import Context, diff_inventories, render_diff
+from tools.plan_diff_markdown import Context, render_diff
 
 ACCESS_KEY = "AKSENTINEL0123456789"
 SECRET_KEY = "sentinel-secret-key-0123456789abcdefghij"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import ConfigError, load_settings
+from components.model.config import ConfigError, load_settings
 from tools.engine import project_config_values as stack_config
 
 

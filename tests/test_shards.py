@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.platform_ref import CONTRACT_VERSION, TENANT_PLATFORM_OUTPUT, PlatformOutputError, shard_context
-from components.settings import (
+from components.model.config import (
     CLI_DEFAULTED_PLATFORM_KEYS,
     PLATFORM_STACK_KEY,
     SHARD_KEYS,
@@ -21,6 +20,7 @@ from components.settings import (
     ConfigError,
     load_shard_settings,
 )
+from components.model.platform_ref import CONTRACT_VERSION, TENANT_PLATFORM_OUTPUT, PlatformOutputError, shard_context
 from tests.test_plan_diff import _copy_project, _git
 from tests.test_settings import with_changes
 from tools.engine import (

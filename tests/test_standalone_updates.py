@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tools.engine import Inventory
-from tools.fidelity import check_registration, unknown_chart_values
+from tools.fidelity.chart import unknown_chart_values
+from tools.fidelity.registration import check_registration
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 # Chart 5.4.0 values.yaml `deploymentUpdate` defaults, which Helm merges under the release's values.

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from components import catalog, iam, naming, tenancy
-from components.settings import ConfigError, load_settings
+from components import catalog
+from components.model import iam, naming, tenancy
+from components.model.config import ConfigError, load_settings
 from tools.engine import project_config_values as stack_config
 
 
@@ -85,7 +86,8 @@ def test_policies_fit_minio_service_account_limit_for_the_longest_tenant_id():
 def test_readers_get_no_kms_deny_and_no_write_actions(prod):
     (tenant,) = [t for t in prod.tenants if t.id == "acme-corp"]
     accesses = {a.service_id: json.loads(a.policy) for a in tenancy.service_accesses(prod, tenant)}
-    # Every key also carries the own-account admin Deny (components.iam.own_account_admin_deny); S3 is judged here.
+    # Every key also carries the own-account admin Deny (components.model.iam.own_account_admin_deny); S3 is judged
+    # here.
     s3 = {
         service: [s for s in policy["Statement"] if s["Sid"] != iam.OWN_ACCOUNT_ADMIN_DENY_SID]
         for service, policy in accesses.items()

@@ -18,16 +18,16 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-from components.iam import MAX_CANNED_POLICY_BYTES, MAX_SERVICE_ACCOUNT_POLICY_BYTES
-from components.naming import TENANT_COMPONENT_TYPE
-from components.settings import load_settings
-from components.sharding import MAX_TENANTS_PER_STACK, WRITE_BUDGET_BYTES
-from components.tenancy import service_accesses
-from tools.change_risks import provider_urn
+from components import tokens
+from components.model.config import load_settings
+from components.model.iam import MAX_CANNED_POLICY_BYTES, MAX_SERVICE_ACCOUNT_POLICY_BYTES
+from components.model.sharding import MAX_TENANTS_PER_STACK, WRITE_BUDGET_BYTES
+from components.model.tenancy import service_accesses
 from tools.checkpoint import COMPUTED_VALUES, bytes_written, checkpoint_bytes
 from tools.cli import reports_errors
 from tools.engine import Inventory, ResourceRecord, project_config_values, run_stack
 from tools.engine_steps import plan_steps
+from tools.risks.model import provider_urn
 
 DEFAULT_COUNTS = (10, 100, 500, 1000)
 # A long run's time is a sum over thousands of registrations, so it carries the machine's average noise; a short
@@ -36,8 +36,6 @@ DEFAULT_COUNTS = (10, 100, 500, 1000)
 # bench took before, compared a lucky draw with an average: on this shared machine it read 10 tenants 13% below
 # their median (1.62 against 1.87 CPU ms per resource, five runs), which alone made the cost look like it grew.
 MIN_MEASURED_RESOURCES = 5_000
-IAM_POLICY = "minio:index/iamPolicy:IamPolicy"
-SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
 
 
 def generated_tenants(count: int) -> list[str]:
@@ -62,7 +60,7 @@ def tenant_of(inventory: Inventory) -> dict[str, str]:
         record = by_urn.get(urn)
         if record is None:
             return ""
-        return record.name if record.type == TENANT_COMPONENT_TYPE else owner(record.parent)
+        return record.name if record.type == tokens.TENANT else owner(record.parent)
 
     return {urn: owner(urn) for urn in by_urn if owner(urn)}
 
@@ -140,8 +138,10 @@ def measure(stack: str, count: int) -> Measurement:
         cpu_seconds=sum(cpu for _, cpu in runs) / len(runs),
         state_bytes_per_tenant=sum(declared_state_bytes(r) for r in tenant_records) / count,
         output_bytes=compact_bytes(inventory.outputs),
-        largest_canned_policy=max(len(r.inputs["policy"].encode()) for r in inventory.of_type(IAM_POLICY)),
-        largest_embedded_policy=max(len(r.inputs["policy"].encode()) for r in inventory.of_type(SERVICE_ACCOUNT)),
+        largest_canned_policy=max(len(r.inputs["policy"].encode()) for r in inventory.of_type(tokens.IAM_POLICY)),
+        largest_embedded_policy=max(
+            len(r.inputs["policy"].encode()) for r in inventory.of_type(tokens.IAM_SERVICE_ACCOUNT)
+        ),
         critical_path=critical_path,
         width=width,
     )
@@ -160,10 +160,10 @@ class CheckpointCost:
 
 def secret_sizes(stack: str, count: int, inventory: Inventory) -> dict[str, dict[str, int]]:
     """URN -> plaintext bytes of each tenant Secret's string data, from the pure layer the program uses
-    (components/tenancy.py `ServiceAccess.secret_data`) with keys of the real lengths."""
+    (components/model/tenancy.py `ServiceAccess.secret_data`) with keys of the real lengths."""
     config = {**project_config_values(stack), "tenants": generated_tenants(count)}
     settings = load_settings(config, stack)
-    urns = {r.name: r.urn for r in inventory.of_type("kubernetes:core/v1:Secret")}
+    urns = {r.name: r.urn for r in inventory.of_type(tokens.SECRET)}
     sizes: dict[str, dict[str, int]] = {}
     for tenant in settings.tenants:
         for access in service_accesses(settings, tenant):
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"A platform-wide rotation writes at most {_mb(WRITE_BUDGET_BYTES)} up to {derived:,} tenants per stack "
-        f"(components/sharding.py MAX_TENANTS_PER_STACK is {MAX_TENANTS_PER_STACK})"
+        f"(components/model/sharding.py MAX_TENANTS_PER_STACK is {MAX_TENANTS_PER_STACK})"
     )
     return 0
 

@@ -27,9 +27,9 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from tools.change_risks import MINIO_SCHEMA, _terraform_name
 from tools.engine import SECRET_MASK, Inventory, ResourceRecord
 from tools.engine_steps import Step
+from tools.fidelity.minio_schema import minio_schema
 
 SIG_KEY, SIG_SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 # What the server adds to every Kubernetes object's metadata (a uid, a resourceVersion, a timestamp, and the one
@@ -58,8 +58,8 @@ def encrypted_bytes(plaintext_bytes: int) -> int:
 
 @cache
 def _schema_fields(type_token: str) -> tuple[tuple[str, Mapping[str, Any]], ...]:
-    fields = json.loads(MINIO_SCHEMA.read_text())["resources"].get(_terraform_name(type_token), {}).get("fields", {})
-    return tuple(fields.items())
+    resource = minio_schema().get(type_token)
+    return tuple((spec.tf_name, {"Computed": spec.computed}) for spec in resource.fields.values()) if resource else ()
 
 
 def _secret_values(value: Any, sizes: Mapping[str, int], path: str = "") -> int:

@@ -24,10 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.naming import TENANT_COMPONENT_TYPE
-from tools.change_risks import Risk, assess, urn_name
+from components import tokens
+from tools.change_risks import assess
 from tools.engine_steps import Record, Step, plan_steps
-from tools.minio_model import BUCKET, SECRET, StepFailed, World
+from tools.minio_model import StepFailed, World
+from tools.risks.model import Risk, urn_name
 
 
 @dataclass
@@ -71,12 +72,12 @@ class UpReport:
 
 
 def _tenant_states(resources: Sequence[Record]) -> dict[str, Mapping[str, Any]]:
-    return {r.name: r.inputs for r in resources if r.type == TENANT_COMPONENT_TYPE}
+    return {r.name: r.inputs for r in resources if r.type == tokens.TENANT}
 
 
 def _owning_tenant(record: Record, resources: Mapping[str, Record]) -> Record | None:
     parent = resources.get(record.parent)
-    while parent is not None and parent.type != TENANT_COMPONENT_TYPE:
+    while parent is not None and parent.type != tokens.TENANT:
         parent = resources.get(parent.parent)
     return parent
 
@@ -127,7 +128,7 @@ class Day2Model:
                     continue  # the resource stays in the state
                 break
             applied.append(step)
-            if step.record.type == BUCKET and len(self.world.deleted_buckets_with_data) > deleted_before:
+            if step.record.type == tokens.S3_BUCKET and len(self.world.deleted_buckets_with_data) > deleted_before:
                 tenant = _owning_tenant(step.record, old)
                 acknowledged = tenant is not None and tenant.inputs.get("purgeAcknowledged") == tenant.name
                 if not acknowledged:
@@ -151,7 +152,7 @@ class Day2Model:
         seen = set()
         for record in resources:
             tenant = _owning_tenant(record, by_urn)
-            if record.type != SECRET or tenant is None or tenant.name not in active:
+            if record.type != tokens.SECRET or tenant is None or tenant.name not in active:
                 continue
             metadata = record.inputs.get("metadata") or {}
             secret = f"{metadata.get('namespace')}/{metadata.get('name')}"
@@ -179,4 +180,4 @@ class Day2Model:
 
     def tenants_of(self, stack: str) -> set[str]:
         state = self.states.get(stack)
-        return {urn_name(r.urn) for r in state.resources if r.type == TENANT_COMPONENT_TYPE} if state else set()
+        return {urn_name(r.urn) for r in state.resources if r.type == tokens.TENANT} if state else set()

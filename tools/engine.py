@@ -27,23 +27,23 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.rpc import _special_resource_sig, _special_secret_sig, _special_sig_key
 from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
+from components import tokens
 from components.catalog import shown_value
-from tools.fidelity import (
+from tools import sdk_private
+from tools.fidelity.cli import (
     StackFileError,
-    Violation,
     apply_project_config,
-    check_registration,
     cli_config_text,
     contains_secure,
     load_cli_yaml,
     load_project,
     namespace_stack_keys,
 )
-from tools.stack_reference import STACK_REFERENCE_TYPE, StackOutputs, resolve_references
+from tools.fidelity.registration import check_registration
+from tools.fidelity.violations import Violation
+from tools.stack_reference import StackOutputs, resolve_references
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_MASK = "[secret]"
@@ -85,10 +85,10 @@ def _engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
 def _mask(value: Any) -> Any:
     """Engine-serialised property values -> plain JSON, secrets masked, resource references as URNs."""
     if isinstance(value, dict):
-        signature = value.get(_special_sig_key)
-        if signature == _special_secret_sig:
+        signature = value.get(sdk_private.SIG_KEY)
+        if signature == sdk_private.SECRET_SIG:
             return SECRET_MASK
-        if signature == _special_resource_sig:
+        if signature == sdk_private.RESOURCE_SIG:
             return value.get("urn")
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -118,7 +118,7 @@ def _digest(value: Any) -> str:
 def _secret_digests(value: Any, path: str = "") -> dict[str, Any]:
     """Input path of each secret-masked value -> {key: digest} for a mapping, or one digest for anything else."""
     if isinstance(value, dict):
-        if value.get(_special_sig_key) == _special_secret_sig:
+        if value.get(sdk_private.SIG_KEY) == sdk_private.SECRET_SIG:
             plain = value.get("value")
             if isinstance(plain, dict):
                 return {path: {str(k): _digest(v) for k, v in sorted(plain.items())}}
@@ -134,18 +134,15 @@ def _secret_digests(value: Any, path: str = "") -> dict[str, Any]:
     return found
 
 
-SECRET_TYPE = "kubernetes:core/v1:Secret"
-
-
 def _clear_values(type_token: str, inputs: Any) -> dict[str, dict[str, str]]:
     """Input path of a Secret's masked data -> the values of its keys that are not secret, as the catalog decides
     (components/catalog.py `shown_value`), so that the plan diff can show a changed bucket or endpoint in clear."""
-    if type_token != SECRET_TYPE or not isinstance(inputs, dict):
+    if type_token != tokens.SECRET or not isinstance(inputs, dict):
         return {}
     found: dict[str, dict[str, str]] = {}
     for path in ("stringData", "data"):
         value = inputs.get(path)
-        if isinstance(value, dict) and value.get(_special_sig_key) == _special_secret_sig:
+        if isinstance(value, dict) and value.get(sdk_private.SIG_KEY) == sdk_private.SECRET_SIG:
             plain = value.get("value")
             if isinstance(plain, dict) and path == "stringData":  # `data` is base64: nothing to show
                 shown = {str(k): shown_value(str(k), v) for k, v in plain.items() if isinstance(v, str)}
@@ -154,7 +151,7 @@ def _clear_values(type_token: str, inputs: Any) -> dict[str, dict[str, str]]:
 
 
 def _secret(value: Any) -> dict[str, Any]:
-    return {_special_sig_key: _special_secret_sig, "value": value}
+    return {sdk_private.SIG_KEY: sdk_private.SECRET_SIG, "value": value}
 
 
 @dataclass
@@ -252,7 +249,7 @@ class ProgramError(RuntimeError):
 
 
 class ProviderCheckError(ProgramError):
-    """Inputs the real providers would refuse (tools/fidelity.py); `violations` lists each with its rule and source."""
+    """Inputs the real providers would refuse (tools/fidelity/); `violations` lists each with its rule and source."""
 
     def __init__(self, violations: list[Violation], inventory: Inventory):
         lines = "\n".join(f"  - {v}" for v in violations)
@@ -276,17 +273,17 @@ class _Mocks(pulumi.runtime.Mocks):
             self.violations.extend(check_registration(args.typ, args.name, args.inputs))
         state = dict(args.inputs)
         token = args.typ
-        if token == "random:index/randomPassword:RandomPassword":
+        if token == tokens.RANDOM_PASSWORD:
             state["result"] = _secret(f"mock-{args.name}-{'x' * 12}")
-        elif token == "random:index/randomBytes:RandomBytes":
+        elif token == tokens.RANDOM_BYTES:
             raw = (args.name.encode() * 32)[: int(args.inputs.get("length", 32))]
             state["base64"] = _secret(base64.b64encode(raw).decode())
             state["hex"] = _secret(raw.hex())
-        elif token == "minio:index/iamServiceAccount:IamServiceAccount":
+        elif token == tokens.IAM_SERVICE_ACCOUNT:
             # Stable across processes (unlike hash()), so two runs of one program give identical plans.
             state["accessKey"] = "AK" + hashlib.sha256(args.name.encode()).hexdigest()[:18].upper()
             state["secretKey"] = _secret(f"mock-secret-key-{args.name}")
-        elif token == STACK_REFERENCE_TYPE:
+        elif token == tokens.STACK_REFERENCE:
             reference = args.inputs["name"]
             if reference not in self.stack_references:
                 raise StackFileError(
@@ -294,7 +291,7 @@ class _Mocks(pulumi.runtime.Mocks):
                     f"({', '.join(self.stack_references) or 'none'})"
                 )
             state.update(self.stack_references[reference].reference_state())
-        elif token == "kubernetes:core/v1:Secret" and args.resource_id:
+        elif token == tokens.SECRET and args.resource_id:
             # A read of an existing Secret (Secret.get): hand back the data keys the stack config names.
             state["data"] = _secret(
                 {key: base64.b64encode(f"mock-{key}".encode()).decode() for key in self.existing_secret_data}
@@ -318,8 +315,8 @@ class _RecordingMonitor(mocks.MockMonitor):
         # The engine qualifies a type with the parent's whole type chain (pulumi/pulumi v3.259.0,
         # pkg/resource/deploy/deployment.go `Deployment.generateURN`); the SDK's mock keeps only the parent's last
         # type, which gives grandchildren (a tenant bucket's encryption) URNs the real stack does not have.
-        parent_type = parent.split("::")[2] if parent else "pulumi:pulumi:Stack"
-        qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
+        parent_type = parent.split("::")[2] if parent else tokens.STACK
+        qualified = type_ if parent_type == tokens.STACK else f"{parent_type}${type_}"
         return super().make_urn("", qualified, name)
 
     def _record(self, request: Any, urn: str, custom: bool, state: Any = None) -> None:
@@ -356,7 +353,7 @@ class _RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type != tokens.STACK:
             # A component has no provider state: its outputs are what it registers later.
             self._record(request, response.urn, bool(request.custom), response.object if request.custom else None)
         return response
@@ -367,7 +364,7 @@ class _RecordingMonitor(mocks.MockMonitor):
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+        if request.urn.split("::")[2] == tokens.STACK:
             self.wire_outputs = json_format.MessageToDict(request.outputs)
             self.stack_outputs = _mask(self.wire_outputs)
         elif request.urn in self._components:
@@ -459,7 +456,7 @@ def run_stack(
     try:
         runtime_settings.SETTINGS.rpc_manager.clear()
         runtime_settings.SETTINGS.outputs.clear()
-        _sync_await(run_in_stack(lambda: _run_program(program)))
+        sdk_private.sync_await(run_in_stack(lambda: _run_program(program)))
     except Exception as error:  # the program's own error, reported with what it declared so far
         failure = error
     finally:

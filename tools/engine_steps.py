@@ -28,12 +28,13 @@ Which changes are replacements is the providers' decision, taken from tools.chan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal
 
-from tools.change_risks import Record as RiskRecord
-from tools.change_risks import _secret_changed, _secret_mutable_providers, provider_urn, replacement_paths
+from components import tokens
+from tools.risks.model import Record, Snapshot, provider_urn
+from tools.risks.replacements import replacement_paths, secret_changed, secret_mutable_providers
 
 Op = Literal["same", "create", "import", "update", "create-replacement", "delete-replaced", "delete"]
 # What one step does to the checkpoint (pkg/backend/snapshot.go `BeginMutation`): create, update, delete and import
@@ -48,18 +49,6 @@ CHECKPOINT_WRITES: Mapping[str, int] = {
     "delete-replaced": 2,
     "delete": 2,
 }
-
-
-class Record(RiskRecord, Protocol):
-    @property
-    def custom(self) -> bool: ...  # a resource of a provider; False for a component
-
-
-class Snapshot(Protocol):
-    @property
-    def resources(self) -> Sequence[Record]: ...
-    @property
-    def outputs(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -123,7 +112,7 @@ def _changed(old: Record, new: Record) -> bool:
     if dict(old.inputs) != dict(new.inputs):
         return True
     # A masked value (a Secret's data) compares by the runner's digests.
-    return any(_secret_changed(old, new, path) for path in {*old.secretDigests, *new.secretDigests})
+    return any(secret_changed(old, new, path) for path in {*old.secretDigests, *new.secretDigests})
 
 
 def plan_steps(state: Snapshot | None, goal: Snapshot) -> list[Step]:
@@ -132,7 +121,7 @@ def plan_steps(state: Snapshot | None, goal: Snapshot) -> list[Step]:
     (replaced resources and removed ones), dependents first. Reads (`Secret.get`, StackReferences) are no steps."""
     old = {r.urn: r for r in (state.resources if state is not None else ()) if not r.options.get("readId")}
     declared = [r for r in goal.resources if not r.options.get("readId")]
-    mutable = _secret_mutable_providers(goal)
+    mutable = secret_mutable_providers(goal)
     steps: list[Step] = []
     replaced: list[Step] = []
     for record in dependency_order(declared):
@@ -145,8 +134,8 @@ def plan_steps(state: Snapshot | None, goal: Snapshot) -> list[Step]:
             steps.append(Step("same", record.urn, before, record))
             continue
         paths = replacement_paths(before, record, provider_urn(record.options.get("provider")) in mutable)
-        if record.type == "kubernetes:core/v1:Secret" and provider_urn(record.options.get("provider")) not in mutable:
-            paths = (*paths, *(p for p in ("stringData", "data") if _secret_changed(before, record, p)))
+        if record.type == tokens.SECRET and provider_urn(record.options.get("provider")) not in mutable:
+            paths = (*paths, *(p for p in ("stringData", "data") if secret_changed(before, record, p)))
         if not paths or not record.custom:
             steps.append(Step("update", record.urn, before, record))
         elif record.options.get("deleteBeforeReplace"):

@@ -26,13 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import count
 
+from components import tokens
 from tools.engine_steps import Step
-
-BUCKET = "minio:index/s3Bucket:S3Bucket"
-KMS_KEY = "minio:index/kmsKey:KmsKey"
-USER = "minio:index/iamUser:IamUser"
-SERVICE_ACCOUNT = "minio:index/iamServiceAccount:IamServiceAccount"
-SECRET = "kubernetes:core/v1:Secret"
 
 
 class StepFailed(RuntimeError):
@@ -86,7 +81,7 @@ class World:
         elif step.op == "import":
             self._import(stack, step)
         elif step.op == "update":
-            if record.type == SECRET:
+            if record.type == tokens.SECRET:
                 self.secrets[_secret_id(record)] = self._carried_key(stack, step)
             # A service account's policy update keeps its key; a user's update keeps its accounts.
         elif step.op in ("delete", "delete-replaced"):
@@ -95,19 +90,19 @@ class World:
     def _create(self, stack: str, step: Step) -> None:
         record = step.record
         inputs = record.inputs
-        if record.type == BUCKET:
+        if record.type == tokens.S3_BUCKET:
             name = str(inputs["bucket"])
             if name in self.buckets:
                 raise StepFailed(step, f"bucket already exists! ({name})", collision=True)
             self.buckets[name] = Bucket()
-        elif record.type == KMS_KEY:
+        elif record.type == tokens.KMS_KEY:
             key = str(inputs["keyId"])
             if key in self.kms_keys:
                 raise StepFailed(step, f"KES: key {key} already exists (409)", collision=True)
             self.kms_keys.add(key)
-        elif record.type == USER:
+        elif record.type == tokens.IAM_USER:
             self.users.add(str(inputs["name"]))  # AddUser upserts
-        elif record.type == SERVICE_ACCOUNT:
+        elif record.type == tokens.IAM_SERVICE_ACCOUNT:
             parent = str(inputs["targetUser"])
             if parent not in self.users:
                 raise StepFailed(step, f"the parent user {parent} does not exist")
@@ -116,20 +111,22 @@ class World:
                 self.replaced_keys[(stack, step.urn)] = self.access_keys[(stack, step.urn)]
             self.service_accounts[access_key] = ServiceAccount(parent)
             self.access_keys[(stack, step.urn)] = access_key
-        elif record.type == SECRET:
+        elif record.type == tokens.SECRET:
             self.secrets[_secret_id(record)] = self._carried_key(stack, step)
 
     def _import(self, stack: str, step: Step) -> None:
         record = step.record
         import_id = str(record.options.get("importId"))
-        exists = {BUCKET: import_id in self.buckets, KMS_KEY: import_id in self.kms_keys}.get(record.type, True)
+        exists = {tokens.S3_BUCKET: import_id in self.buckets, tokens.KMS_KEY: import_id in self.kms_keys}.get(
+            record.type, True
+        )
         if not exists:
             raise StepFailed(step, f"resource '{import_id}' does not exist")
 
     def _delete(self, stack: str, step: Step) -> None:
         record = step.record
         inputs = step.old.inputs if step.old is not None else record.inputs
-        if record.type == BUCKET:
+        if record.type == tokens.S3_BUCKET:
             name = str(inputs["bucket"])
             bucket = self.buckets.get(name)
             if bucket is not None and bucket.has_data and not inputs.get("forceDestroy"):
@@ -137,29 +134,29 @@ class World:
             if bucket is not None and bucket.has_data:
                 self.deleted_buckets_with_data.append(name)
             self.buckets.pop(name, None)
-        elif record.type == KMS_KEY:
+        elif record.type == tokens.KMS_KEY:
             raise StepFailed(step, "unable to remove KMS key: MinIO routes no key deletion")
-        elif record.type == USER:
+        elif record.type == tokens.IAM_USER:
             name = str(inputs["name"])
             # Within one up a create-before-delete replacement of a same-name user has just upserted it: the
             # deletion still removes the user and, with it, every service account under it.
             self.users.discard(name)
             for access_key in [k for k, a in self.service_accounts.items() if a.parent == name]:
                 del self.service_accounts[access_key]
-        elif record.type == SERVICE_ACCOUNT:
+        elif record.type == tokens.IAM_SERVICE_ACCOUNT:
             key = (stack, step.urn)
             held = (
                 self.replaced_keys if step.op == "delete-replaced" and key in self.replaced_keys else self.access_keys
             )
             self.service_accounts.pop(held.pop(key, ""), None)
-        elif record.type == SECRET:
+        elif record.type == tokens.SECRET:
             self.secrets.pop(_secret_id(record), None)
 
     def _carried_key(self, stack: str, step: Step) -> str:
         """The access key a Secret's data holds: that of the service account its data comes from (the Secret's
         dependency on it is the Output it was built from)."""
         record = step.record
-        keys = [u for u in record.options.get("dependsOn", []) if f"{SERVICE_ACCOUNT}::" in u]
+        keys = [u for u in record.options.get("dependsOn", []) if f"{tokens.IAM_SERVICE_ACCOUNT}::" in u]
         if len(keys) != 1:
             return ""
         return self.access_keys.get((stack, keys[0]), "")

@@ -6,7 +6,7 @@ its own). A surviving mutant either becomes a test or gets a one-line note in te
 why no test can tell it from the original; the score counts those as not applicable. Not part of `make test`: slow.
 
     python -m tools.mutate                         # every module
-    python -m tools.mutate components/erasure.py   # one module
+    python -m tools.mutate components/model/erasure.py   # one module
     python -m tools.mutate --jobs 2 ...            # mutmut worker processes (default 1: the machine is shared)
     python -m tools.mutate --every 4 ...           # a repeatable sample: every 4th mutant in name order
 """
@@ -30,23 +30,27 @@ TARGET_SCORE = 90.0
 # Module path -> the test files that pin it. mutmut then runs, for each mutant, only the tests among these that
 # call the mutated function (it records that in a first, traced run of these files).
 MODULES: dict[str, tuple[str, ...]] = {
-    "components/settings.py": (
+    "components/model/config.py": (
         "tests/test_settings.py",
         "tests/test_boundaries.py",
         "tests/test_erasure.py",
     ),
-    "components/erasure.py": ("tests/test_erasure.py", "tests/test_boundaries.py"),
-    "components/iam.py": (
+    "components/model/erasure.py": ("tests/test_erasure.py", "tests/test_boundaries.py"),
+    "components/model/iam.py": (
         "tests/test_boundaries.py",
         "tests/test_policies.py",
         "tests/test_tenancy.py",
         "tests/test_isolation.py",
     ),
-    "components/naming.py": ("tests/test_tenancy.py", "tests/test_boundaries.py"),
-    "components/tenancy.py": ("tests/test_tenancy.py", "tests/test_isolation.py"),
-    "components/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
-    "components/rotation.py": ("tests/test_rotation_rules.py", "tests/test_day2.py"),
-    "components/offboarding.py": ("tests/test_day2.py", "tests/test_boundaries.py"),
+    "components/model/naming.py": ("tests/test_tenancy.py", "tests/test_boundaries.py"),
+    "components/model/tenancy.py": ("tests/test_tenancy.py", "tests/test_isolation.py"),
+    "components/model/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
+    "components/model/rotation.py": ("tests/test_rotation_rules.py", "tests/test_day2.py"),
+    "components/model/offboarding.py": ("tests/test_day2.py", "tests/test_boundaries.py"),
+    **{
+        f"tools/risks/{module}.py": ("tests/test_change_risks.py", "tests/test_risk_rules.py")
+        for module in ("model", "replacements", "layout", "tenants", "settings")
+    },
     "tools/change_risks.py": ("tests/test_change_risks.py", "tests/test_risk_rules.py"),
 }
 

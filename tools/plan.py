@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from components import tokens
 from components.catalog import is_secret_key
-from components.quantity import format_bytes
+from components.model.quantity import format_bytes
 from tools.cli import reports_errors
 from tools.engine import Inventory, ResourceRecord, run_stack
 
@@ -70,15 +71,15 @@ def _volume(inputs: dict[str, Any]) -> str:
 
 
 # Summaries that need more than the inputs.
-RECORD_SUMMARIES: dict[str, Callable[[ResourceRecord], str]] = {"kubernetes:core/v1:Secret": _secret}
+RECORD_SUMMARIES: dict[str, Callable[[ResourceRecord], str]] = {tokens.SECRET: _secret}
 
 SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "kubernetes:helm.sh/v3:Release": _release,
-    "kubernetes:batch/v1:Job": _job,
-    "kubernetes:core/v1:PersistentVolumeClaim": _claim,
-    "kubernetes:core/v1:PersistentVolume": _volume,
-    "kubernetes:core/v1:Namespace": lambda i: str(i.get("metadata", {}).get("name")),
-    "kubernetes:storage.k8s.io/v1:StorageClass": lambda i: (
+    tokens.HELM_RELEASE: _release,
+    tokens.JOB: _job,
+    tokens.PERSISTENT_VOLUME_CLAIM: _claim,
+    tokens.PERSISTENT_VOLUME: _volume,
+    tokens.NAMESPACE: lambda i: str(i.get("metadata", {}).get("name")),
+    tokens.STORAGE_CLASS: lambda i: (
         f"{i.get('metadata', {}).get('name')} ({i.get('provisioner')}, reclaim {i.get('reclaimPolicy')}, "
         f"{i.get('volumeBindingMode')})"
     ),
@@ -93,14 +94,12 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "minio:index/s3BucketVersioning:S3BucketVersioning": lambda i: str(
         i.get("versioningConfiguration", {}).get("status")
     ),
-    "minio:index/ilmPolicy:IlmPolicy": lambda i: "rules: " + ", ".join(r.get("id", "?") for r in i.get("rules", [])),
-    "minio:index/iamServiceAccount:IamServiceAccount": lambda i: (
-        f"parent {i.get('targetUser')}, policy {len(i.get('policy', ''))} bytes"
-    ),
-    "minio:index/iamUser:IamUser": lambda i: str(i.get("name")),
-    "minio:index/iamPolicy:IamPolicy": lambda i: str(i.get("name")),
-    "minio:index/kmsKey:KmsKey": lambda i: str(i.get("keyId")),
-    "pulumi:providers:minio": lambda i: f"server {i.get('minioServer')}",
+    tokens.ILM_POLICY: lambda i: "rules: " + ", ".join(r.get("id", "?") for r in i.get("rules", [])),
+    tokens.IAM_SERVICE_ACCOUNT: lambda i: f"parent {i.get('targetUser')}, policy {len(i.get('policy', ''))} bytes",
+    tokens.IAM_USER: lambda i: str(i.get("name")),
+    tokens.IAM_POLICY: lambda i: str(i.get("name")),
+    tokens.KMS_KEY: lambda i: str(i.get("keyId")),
+    tokens.MINIO_PROVIDER: lambda i: f"server {i.get('minioServer')}",
 }
 
 

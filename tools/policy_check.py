@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -36,10 +37,13 @@ from pulumi_policy import (
 )
 
 # The SDK signals args.not_applicable() with this private exception; the engine's analyzer catches it the same way.
-from pulumi_policy.policy import _NotApplicableError
+# pulumi-policy internals (not public API), here only: how a policy says it cannot judge an unknown value, and the
+# proxy that raises it (pulumi_policy/policy.py, proxy.py). Read at this version; tests/test_sdk_private.py pins it.
+from pulumi_policy.policy import _NotApplicableError as NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies.matih_policies import POLICIES, STACK
+from components import tokens
+from policies.matih_policies import POLICIES
 from tools.cli import reports_errors
 from tools.engine import (
     PROJECT_DIR,
@@ -54,12 +58,8 @@ from tools.stack_reference import platform_of
 
 POLICY_CONFIG_DIR = PROJECT_DIR / "policies"
 ALL_POLICIES = "all"  # the config key that sets every policy's enforcement level, as in Pulumi's config files
-JSON_SCHEMA_TYPES: dict[str, tuple[type, ...]] = {
-    "boolean": (bool,),
-    "integer": (int,),
-    "number": (int, float),
-    "string": (str,),
-}
+
+PULUMI_POLICY_VERSION = "1.21.0"
 
 
 class PolicyConfigError(ValueError):
@@ -126,14 +126,20 @@ def parse_pack_config(document: Mapping[str, Any], policies: list[Policy] = POLI
 
 
 def _checked_properties(policy: Policy, settings: dict[str, Any]) -> dict[str, Any]:
+    """Each property against its JSON schema, as the engine validates policy config before running the pack
+    (pulumi v3.259.0 pkg/resource/analyzer/config.go `validatePolicyConfig`, gojsonschema): types, bounds, items."""
     schema = policy.config_schema.properties if policy.config_schema else {}
     for key, value in settings.items():
         if key not in schema:
             raise PolicyConfigError(f"{policy.name}: unknown property {key!r}; allowed: {', '.join(sorted(schema))}")
-        expected = JSON_SCHEMA_TYPES.get(schema[key].get("type", ""), (object,))
-        # bool is an int in Python, but not a JSON-schema integer.
-        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
-            raise PolicyConfigError(f"{policy.name}.{key} must be a {schema[key]['type']}, got {value!r}")
+        errors = sorted(jsonschema.Draft7Validator(schema[key]).iter_errors(value), key=lambda e: list(e.path))
+        if not errors:
+            continue
+        first = errors[0]
+        where = f"{policy.name}.{key}" + "".join(f"[{part}]" for part in first.path)
+        if first.validator == "type":
+            raise PolicyConfigError(f"{where} must be a {first.validator_value}, got {first.instance!r}")
+        raise PolicyConfigError(f"{where}: got {first.instance!r}; {first.message}")
     return settings
 
 
@@ -266,10 +272,10 @@ class _PlanView:
     def stack_resource(self) -> PolicyResource:
         """The root resource, whose properties are the stack outputs (the inventory keeps it apart)."""
         project, stack = self.inventory.project, self.inventory.stack
-        urn = f"urn:pulumi:{stack}::{project}::{STACK}::{project}-{stack}"
+        urn = f"urn:pulumi:{stack}::{project}::{tokens.STACK}::{project}-{stack}"
         options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
         return PolicyResource(
-            STACK, engine_props(self.inventory.outputs), urn, f"{project}-{stack}", options, None, None, [], {}
+            tokens.STACK, engine_props(self.inventory.outputs), urn, f"{project}-{stack}", options, None, None, [], {}
         )
 
     def name_of(self, urn: str) -> str:
@@ -288,7 +294,7 @@ def _run_validation(validation: Callable[[], Awaitable[None] | None]) -> None:
         result = validation()
         if result is not None:
             asyncio.run(_awaited(result))
-    except _NotApplicableError:
+    except NotApplicableError:
         pass
 
 

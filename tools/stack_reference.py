@@ -17,12 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
-
-from components.settings import PLATFORM_STACK_KEY
-from tools.fidelity import StackFileError
-
-STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+from components.model.config import PLATFORM_STACK_KEY
+from tools import sdk_private
+from tools.fidelity.cli import StackFileError
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ class StackOutputs:
 
 def _has_secret(value: Any) -> bool:
     if isinstance(value, dict):
-        return value.get(_special_sig_key) == _special_secret_sig or any(_has_secret(v) for v in value.values())
+        return value.get(sdk_private.SIG_KEY) == sdk_private.SECRET_SIG or any(_has_secret(v) for v in value.values())
     if isinstance(value, list):
         return any(_has_secret(v) for v in value)
     return False

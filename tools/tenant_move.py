@@ -17,8 +17,8 @@ import json
 import sys
 from typing import Any
 
-from components.naming import TENANT_COMPONENT_TYPE
-from components.settings import PROJECT
+from components import tokens
+from components.model.config import PROJECT
 from tools import stack_reference
 from tools.engine import Inventory, StackFileError, load_stack_config, project_config_values, run_stack
 
@@ -43,7 +43,7 @@ def tenant_entry(stack: str, tenant: str) -> Any:
 
 def subtree_urns(inventory: Inventory, tenant: str) -> list[str]:
     """The Tenant component's URN and every descendant's, parents first."""
-    (root,) = [r.urn for r in inventory.of_type(TENANT_COMPONENT_TYPE) if r.name == tenant]
+    (root,) = [r.urn for r in inventory.of_type(tokens.TENANT) if r.name == tenant]
     urns, frontier = [root], [root]
     while frontier:
         frontier = [child.urn for urn in frontier for child in inventory.children(urn)]

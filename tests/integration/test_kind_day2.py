@@ -56,8 +56,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
 
 def test_rotate_retire_remove_readd_and_destroy(stack: DevStack) -> None:
     # Adoption imports a tenant's KES key (per-tenant keys only) and its dedicated buckets (bucket isolation only):
-    # components/offboarding.py tenant_lifecycle, components/tenant.py. dev's tenant has neither, so step 4 expects
-    # no import; were dev's stack file to change that, these lines say why step 4 must change too.
+    # components/model/offboarding.py tenant_lifecycle, components/resources/tenant.py. dev's tenant has neither, so
+    # step 4 expects no import; were dev's stack file to change that, these lines say why step 4 must change too.
     committed = next(entry for entry in CONFIG[TENANTS_KEY] if _entry_id(entry) == TENANT)
     assert CONFIG["matih-minio:kms"]["mode"] == "static"
     assert not isinstance(committed, dict) or committed.get("isolation", "prefix") == "prefix"
