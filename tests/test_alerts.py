@@ -126,3 +126,36 @@ def test_rule_generation_imports_no_pulumi():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=SCHEMAS.parent.parent
     )
     assert result.stdout.strip() == "[]"
+
+
+def _alert(figures, name):
+    (alert,) = [a for a in alerts(SCOPE, figures) if a.name == name]
+    return alert
+
+
+def test_parity_exhausted_says_reads_stop_too_when_read_and_write_quorum_are_equal():
+    # prod: 16 drives at EC:4, read and write quorum 12: the 5th lost drive leaves 11, below both quorums
+    # (MinIO reads an object from its data drives, so its read quorum is the data count).
+    assert _alert(PROD, "MinioErasureSetParityExhausted").summary.endswith("one more lost drive stops reads and writes")
+
+
+def test_parity_exhausted_says_only_writes_stop_when_write_quorum_is_above_read_quorum():
+    # EC:8 on 16: write quorum 9 (data equals parity, MinIO's tie-breaker), read quorum 8: the next loss stops writes.
+    ec8 = distributed_figures(4, 4, 1, TIB, 8, 2)
+    assert _alert(ec8, "MinioErasureSetParityExhausted").summary.endswith("one more lost drive stops writes")
+
+
+def test_degraded_warning_says_when_reduced_redundancy_objects_become_unreadable():
+    # prod's RRS class is EC:2: such an object needs 14 of 16 drives, so with 3 lost (still above write quorum)
+    # the warning fires while those objects are unreadable; "parity still covers them" would be false for them.
+    degraded = _alert(PROD, "MinioErasureSetDegraded")
+    assert "lost drives; standard parity still covers them" in degraded.summary
+    assert "REDUCED_REDUNDANCY" in degraded.description and "EC:2" in degraded.description
+    assert "more than 2 drive(s)" in degraded.description
+
+
+def test_degraded_warning_names_no_rrs_limit_when_rrs_parity_covers_every_degraded_state():
+    # RRS parity 3 and spare drives 3 (16 drives, EC:4 -> write quorum 12, warning while 13..15 online): the warning
+    # never fires beyond what RRS parity covers, so it has nothing to add about it.
+    figures = distributed_figures(4, 4, 1, TIB, 4, 3)
+    assert "REDUCED_REDUNDANCY" not in _alert(figures, "MinioErasureSetDegraded").description

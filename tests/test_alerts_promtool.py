@@ -291,7 +291,7 @@ def test_annotations_expand_with_the_layouts_numbers(tmp_path: Path):
                             "severity": "critical",
                         },
                         "exp_annotations": {
-                            "summary": "Erasure set 0/0 is at write quorum: one more lost drive stops writes",
+                            "summary": "Erasure set 0/0 is at write quorum: one more lost drive stops reads and writes",
                             "description": "Erasure set 0/0 has 12 of 16 drives online, exactly its write quorum of "
                             "12. 1 erasure set(s) of 16 drive(s) in 1 pool(s), EC:4: read quorum 12, write quorum 12.",
                             "runbook": "Page: restore a drive of this set now; do not drain or restart nodes until "

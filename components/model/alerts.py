@@ -121,6 +121,17 @@ def erasure_set_alerts(scope: AlertScope, figures: ErasureFigures) -> list[Alert
     online = f"max by (namespace, job, pool, set) (minio_cluster_health_erasure_set_online_drives{{{scope.selector}}})"
     where = "Erasure set {{ $labels.pool }}/{{ $labels.set }}"
     layout = _layout(figures)
+    rrs = figures.reduced_redundancy_parity
+    # An object written with the REDUCED_REDUNDANCY class keeps its own parity in xl.meta and is read from its data
+    # drives: it needs drives - rrs of them, so it becomes unreadable inside the range where this warning fires.
+    rrs_note = (
+        f" Objects stored with the REDUCED_REDUNDANCY class (EC:{rrs}) are unreadable while more than {rrs} "
+        f"drive(s) of the set are offline."
+        if rrs < t.spare_drives - 1
+        else ""
+    )
+    # The next loss leaves write_quorum - 1 drives: below the read quorum as well unless parity equals data.
+    next_loss = "stops reads and writes" if t.write_quorum - 1 < t.read_quorum else "stops writes"
     alerts = []
     if t.spare_drives >= 2:
         alerts.append(
@@ -129,9 +140,9 @@ def erasure_set_alerts(scope: AlertScope, figures: ErasureFigures) -> list[Alert
                 WARNING,
                 f"{online} < {t.drives} and {online} > {t.write_quorum}",
                 "5m",
-                f"{where} lost drives; parity still covers them",
+                f"{where} lost drives; standard parity still covers them",
                 f"{where} has {{{{ $value }}}} of {t.drives} drives online. {layout}: it may lose "
-                f"{t.spare_drives} drive(s) and still take writes.",
+                f"{t.spare_drives} drive(s) and still take writes.{rrs_note}",
                 "Find the offline drives (mc admin info), replace or bring them back; MinIO heals them.",
                 f"online < {t.drives} and > {t.write_quorum}",
             )
@@ -143,7 +154,7 @@ def erasure_set_alerts(scope: AlertScope, figures: ErasureFigures) -> list[Alert
                 CRITICAL,
                 f"{online} == {t.write_quorum}",
                 "1m",
-                f"{where} is at write quorum: one more lost drive stops writes",
+                f"{where} is at write quorum: one more lost drive {next_loss}",
                 f"{where} has {{{{ $value }}}} of {t.drives} drives online, exactly its write quorum of "
                 f"{t.write_quorum}. {layout}.",
                 "Page: restore a drive of this set now; do not drain or restart nodes until it is back.",
