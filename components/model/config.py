@@ -271,6 +271,9 @@ class Settings:
     access_keys: AccessKeySettings = AccessKeySettings()
     root_credentials_rotation: int = 0  # a keeper of the generated root credentials: bump to rotate them
     monitoring: MonitoringSettings = MonitoringSettings()
+    # Services whose parent user, policy and attachment are unprotected so that a later `up` may delete them, once
+    # the service has left the catalog (README "Retiring a service").
+    retiring_services: tuple[str, ...] = ()
 
     @property
     def consumer_namespaces(self) -> tuple[str, ...]:
@@ -1180,7 +1183,30 @@ TOP_LEVEL_KEYS = {
     "accessKeys",
     "rootCredentialsRotation",
     "monitoring",
+    "retiringServices",
 }
+
+
+def _read_retiring_services(root: _Reader) -> tuple[str, ...]:
+    """`retiringServices: [<service id>]`: the acknowledgement, naming each service, that lifts the protection of its
+    parent user (MinIO's DeleteUser takes every tenant's key of that service with it: cmd/iam-store.go)."""
+    value = root.raw("retiringServices", [])
+    consumers = {s for s in SERVICE_IDS if grants_of(s)}  # the services with a parent user (tenancy.consuming_services)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        root.problem("retiringServices", value, "a list of service ids of the catalog")
+        return ()
+    for index, service in enumerate(value):
+        if service not in consumers:
+            root.problem(
+                f"retiringServices[{index}]",
+                service,
+                f"a service of the catalog with a parent user{_did_you_mean(service, consumers)}: once a service "
+                f"has left the catalog (and its parent user is deleted), drop it from retiringServices; services: "
+                f"{', '.join(sorted(consumers))}",
+            )
+        elif value.index(service) != index:
+            root.problem(f"retiringServices[{index}]", service, "unique: this service is listed twice")
+    return tuple(v for v in value if v in consumers)
 
 
 def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
@@ -1241,6 +1267,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     temporary_days = temporary.integer("expiryDays", 30, minimum=1, maximum=3650)
     trino_settings = _read_trino(root)
     monitoring = _read_monitoring(root)
+    retiring_services = _read_retiring_services(root)
     if problems:
         raise ConfigError(problems)
     assert region is not None and timeout is not None and temporary_days is not None
@@ -1273,6 +1300,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
         access_keys=access_keys,
         root_credentials_rotation=root_rotation,
         monitoring=monitoring,
+        retiring_services=retiring_services,
     )
 
 

@@ -46,7 +46,10 @@ def declare_platform(settings: Settings) -> None:
             "monitoring", MonitoringArgs(settings, k8s_provider, cluster.provider, namespace=cluster.namespace)
         )
         pulumi.export("monitoring", monitoring.summary)
-    service_users = ServiceUsers("service-users", ServiceUsersArgs(provider=cluster.provider, protect=settings.protect))
+    service_users = ServiceUsers(
+        "service-users",
+        ServiceUsersArgs(provider=cluster.provider, protect=settings.protect, retiring=settings.retiring_services),
+    )
     tenants = {
         tenant.id: Tenant(
             tenant.id,

@@ -26,6 +26,9 @@ class ServiceUsersArgs:
     # (RELEASE.2024-12-18T13-15-44Z cmd/iam-store.go `IAMStoreSys.DeleteUser`), i.e. this service's key of every
     # tenant, and without its policy or attachment the parent grants nothing to any key under it.
     protect: bool = False
+    # Services acknowledged in `retiringServices`: their parent resources are unprotected, so that the `up` after the
+    # service leaves the catalog can delete them (the engine refuses to delete a protected resource).
+    retiring: tuple[str, ...] = ()
 
 
 class ServiceUsers(pulumi.ComponentResource):
@@ -33,9 +36,10 @@ class ServiceUsers(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceUsersArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(tokens.SERVICE_USERS, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider, protect=args.protect)
         self.users: dict[str, minio.IamUser] = {}
         for service_id in consuming_services():
+            protect = args.protect and service_id not in args.retiring
+            child = pulumi.ResourceOptions(parent=self, provider=args.provider, protect=protect)
             password = random.RandomPassword(
                 f"{service_id}-parent-secret",
                 length=40,
@@ -62,4 +66,7 @@ class ServiceUsers(pulumi.ComponentResource):
                 opts=child,
             )
             self.users[service_id] = user
-        self.register_outputs({"users": {s: service_parent_user(s) for s in self.users}})
+        # The plan diff reads `retiring` from the base side: a parent deleted after its acknowledgement is expected.
+        self.register_outputs(
+            {"users": {s: service_parent_user(s) for s in self.users}, "retiring": sorted(args.retiring)}
+        )

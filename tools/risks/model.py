@@ -32,6 +32,8 @@ class Record(Protocol):
     def secretDigests(self) -> Mapping[str, Any]: ...  # path of a masked value -> its digest(s), tools.engine
     @property
     def custom(self) -> bool: ...  # a resource of a provider; False for a component
+    @property
+    def outputs(self) -> Mapping[str, Any]: ...  # a component's registered outputs, a resource's state
 
 
 class Snapshot(Protocol):

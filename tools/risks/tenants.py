@@ -14,7 +14,7 @@ ISOLATION_MOVE = Rule("isolation-move", "Tenant moved between isolation modes", 
 PROTECTED_DELETE = Rule("protected-delete", "Protected resources deleted", ("refused",))
 KEY_ADDED = Rule("key-added", "Access keys added for an existing tenant", ("notice",))
 KEY_IN_USE = Rule("key-in-use", "Access keys deleted while a Secret carries them", ("refused",))
-PARENT_USER = Rule("parent-user", "Parent users or their policies deleted or replaced", ("refused",))
+PARENT_USER = Rule("parent-user", "Parent users or their policies deleted or replaced", ("refused", "warning"))
 KEY_RETIRED = Rule("key-retired", "Access keys deleted for a remaining tenant", ("warning",))
 RETAINED_DELETE = Rule("retained-delete", "Retained resources left behind", ("warning",))
 
@@ -162,6 +162,7 @@ def parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) 
     upserts, the delete that follows removes the user the new resource stands for; without the policy or the
     attachment the parent grants nothing, and a key is its parent's rights narrowed by its own policy."""
     head_urns = {r.urn for r in head.resources}
+    retiring = _retiring_parent_resources(base)
     risks: list[Risk] = []
     for record in base.resources:
         if record.type not in PARENT_GRANT_TYPES or urn_type(record.parent) != tokens.SERVICE_USERS:
@@ -172,6 +173,18 @@ def parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) 
             what = "replaced (create, then delete: the delete removes what the create upserted)"
         else:
             continue
+        service = retiring.get(record.name)
+        if service is not None and what == "deleted" and not record.options.get("protect"):
+            # Acknowledged on the base side and already unprotected there: the second step of retiring a service.
+            risks.append(
+                PARENT_USER.risk(
+                    "warning",
+                    record.name,
+                    f"deleted as retiringServices acknowledged: every tenant's access key of {service} is revoked "
+                    "with it, in this stack and in every shard of it",
+                )
+            )
+            continue
         risks.append(
             PARENT_USER.risk(
                 "refused",
@@ -179,7 +192,21 @@ def parent_user_risks(base: Snapshot, head: Snapshot, replaced: frozenset[str]) 
                 f"{what}: every tenant's access key under this parent user is revoked (MinIO deletes a user's "
                 "service accounts with it, and a parent without its policy grants none of them anything)",
                 "keep parent users, their names and their policy attachments; to change a parent, add a new one "
-                "beside it, rotate every tenant's key of that service onto it, retire the old keys, then remove it",
+                "beside it, rotate every tenant's key of that service onto it, retire the old keys, then remove it. "
+                "To retire a service: first list it in retiringServices and `up` (that lifts the protection), then "
+                "remove it from the catalog and the stack files (README, Retiring a service)",
             )
         )
     return risks
+
+
+def _retiring_parent_resources(snapshot: Snapshot) -> dict[str, str]:
+    """Resource name -> service, for the parent resources of the services the ServiceUsers component lists as
+    retiring (components/resources/service_users.py names them <service>-parent[-policy[-attachment]])."""
+    found: dict[str, str] = {}
+    for record in snapshot.resources:
+        if record.type == tokens.SERVICE_USERS:
+            for service in record.outputs.get("retiring") or ():
+                for suffix in ("-parent", "-parent-policy", "-parent-policy-attachment"):
+                    found[f"{service}{suffix}"] = service
+    return found
