@@ -11,7 +11,6 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_minio as minio
-import pulumi_random as random
 
 from components import tokens
 from components.model.config import Settings
@@ -30,6 +29,7 @@ from components.model.monitoring_objects import (
     service_monitor_spec,
     token_secret_name,
 )
+from components.resources.minio_identity import declare_minio_identity
 from components.resources.outputs import secret
 
 
@@ -52,27 +52,16 @@ class Monitoring(pulumi.ComponentResource):
 
         if monitoring.service_monitor:
             minio_opts = pulumi.ResourceOptions(parent=self, provider=args.minio_provider)
-            password = random.RandomPassword(
-                f"{name}-metrics-secret",
-                length=40,
-                special=False,
-                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
+            identity = declare_minio_identity(
+                f"{name}-metrics",
+                user_resource=f"{name}-metrics-user",
+                user_name=METRICS_USER,
+                policy_name=METRICS_POLICY,
+                policy=metrics_policy(),
+                component=self,
+                opts=minio_opts,
             )
-            user = minio.IamUser(
-                f"{name}-metrics-user",
-                name=METRICS_USER,
-                secret=secret(password.result),
-                force_destroy=False,
-                opts=pulumi.ResourceOptions.merge(
-                    minio_opts, pulumi.ResourceOptions(additional_secret_outputs=["secret"])
-                ),
-            )
-            policy = minio.IamPolicy(
-                f"{name}-metrics-policy", name=METRICS_POLICY, policy=metrics_policy(), opts=minio_opts
-            )
-            attachment = minio.IamUserPolicyAttachment(
-                f"{name}-metrics-policy-attachment", user_name=user.name, policy_name=policy.name, opts=minio_opts
-            )
+            user, password, attachment = identity.user, identity.password, identity.attachment
             token = secret(
                 pulumi.Output.all(user.name, password.result).apply(lambda parts: prometheus_token(parts[0], parts[1]))
             )

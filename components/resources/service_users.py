@@ -10,13 +10,12 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_minio as minio
-import pulumi_random as random
 
 from components import tokens
 from components.model.iam import parent_policy_json
 from components.model.naming import service_parent_policy_name, service_parent_user
 from components.model.tenancy import consuming_services
-from components.resources.outputs import secret
+from components.resources.minio_identity import declare_minio_identity
 
 
 @dataclass(frozen=True)
@@ -40,32 +39,16 @@ class ServiceUsers(pulumi.ComponentResource):
         for service_id in consuming_services():
             protect = args.protect and service_id not in args.retiring
             child = pulumi.ResourceOptions(parent=self, provider=args.provider, protect=protect)
-            password = random.RandomPassword(
-                f"{service_id}-parent-secret",
-                length=40,
-                special=False,
-                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
-            )
-            user = minio.IamUser(
+            identity = declare_minio_identity(
                 f"{service_id}-parent",
-                name=service_parent_user(service_id),
-                secret=secret(password.result),
-                force_destroy=False,
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(additional_secret_outputs=["secret"])),
-            )
-            policy = minio.IamPolicy(
-                f"{service_id}-parent-policy",
-                name=service_parent_policy_name(service_id),
+                user_resource=f"{service_id}-parent",
+                user_name=service_parent_user(service_id),
+                policy_name=service_parent_policy_name(service_id),
                 policy=parent_policy_json(service_id),
+                component=self,
                 opts=child,
             )
-            minio.IamUserPolicyAttachment(
-                f"{service_id}-parent-policy-attachment",
-                user_name=user.name,
-                policy_name=policy.name,
-                opts=child,
-            )
-            self.users[service_id] = user
+            self.users[service_id] = identity.user
         # The plan diff reads `retiring` from the base side: a parent deleted after its acknowledgement is expected.
         self.register_outputs(
             {"users": {s: service_parent_user(s) for s in self.users}, "retiring": sorted(args.retiring)}
