@@ -27,11 +27,11 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
+from tools import sdk_private
 from tools.engine import SECRET_MASK, Inventory, ResourceRecord
 from tools.engine_steps import Step
 from tools.fidelity.minio_schema import minio_schema
 
-SIG_KEY, SIG_SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 # What the server adds to every Kubernetes object's metadata (a uid, a resourceVersion, a timestamp, and the one
 # managedFields entry of the field manager), as an object of about this size.
 KUBERNETES_SERVER_METADATA = {
@@ -52,7 +52,7 @@ def encrypted_bytes(plaintext_bytes: int) -> int:
     """Bytes of an encrypted secret value in the checkpoint, envelope included."""
     nonce = math.ceil(12 / 3) * 4
     body = math.ceil((plaintext_bytes + 16) / 3) * 4
-    envelope = compact({SIG_KEY: SIG_SECRET, "ciphertext": ""})
+    envelope = compact({sdk_private.SIG_KEY: sdk_private.SECRET_SIG, "ciphertext": ""})
     return envelope + len("v1::") + nonce + body
 
 
