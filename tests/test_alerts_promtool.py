@@ -20,6 +20,7 @@ import pytest
 
 from components.model.alerts import alert_scope, rule_groups
 from components.model.config import Settings, load_settings
+from components.model.figures import layout_figures
 from tests.promtool_support import run_promtool, write_yaml
 from tools.engine import project_config_values
 
@@ -219,7 +220,9 @@ def layout_name(request: pytest.FixtureRequest) -> str:
 
 def test_rules_load_in_promtool(layout_name: str, tmp_path: Path):
     layout = LAYOUTS[layout_name]()
-    write_yaml(tmp_path / "rules.yml", {"groups": rule_groups(alert_scope(layout.settings), layout.settings.figures)})
+    write_yaml(
+        tmp_path / "rules.yml", {"groups": rule_groups(alert_scope(layout.settings), layout_figures(layout.settings))}
+    )
     result = run_promtool("check", "rules", "rules.yml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout + result.stderr
@@ -227,7 +230,7 @@ def test_rules_load_in_promtool(layout_name: str, tmp_path: Path):
 
 def test_every_scenario_fires_exactly_the_layouts_severities(layout_name: str, tmp_path: Path):
     layout = LAYOUTS[layout_name]()
-    groups = rule_groups(alert_scope(layout.settings), layout.settings.figures)
+    groups = rule_groups(alert_scope(layout.settings), layout_figures(layout.settings))
     names = [rule["alert"] for group in groups for rule in group["rules"]]
     expectations = EXPECTED[layout_name]
     for scenario, expected in expectations.items():
@@ -254,7 +257,7 @@ def test_every_scenario_fires_exactly_the_layouts_severities(layout_name: str, t
 def test_a_wrong_expectation_fails_in_promtool(tmp_path: Path):
     """The harness can fail: prod's four lost drives are not a mere warning."""
     layout = LAYOUTS["prod"]()
-    groups = rule_groups(alert_scope(layout.settings), layout.settings.figures)
+    groups = rule_groups(alert_scope(layout.settings), layout_figures(layout.settings))
     write_yaml(tmp_path / "rules.yml", {"groups": without_annotations(groups)})
     wrong = {"MinioErasureSetDegraded": (W, SET_ALERT)}
     test = {
@@ -272,7 +275,7 @@ def test_a_wrong_expectation_fails_in_promtool(tmp_path: Path):
 
 def test_annotations_expand_with_the_layouts_numbers(tmp_path: Path):
     layout = LAYOUTS["prod"]()
-    groups = rule_groups(alert_scope(layout.settings), layout.settings.figures)
+    groups = rule_groups(alert_scope(layout.settings), layout_figures(layout.settings))
     write_yaml(tmp_path / "rules.yml", {"groups": groups})
     test = {
         "interval": f"{STEP_MINUTES}m",

@@ -11,6 +11,7 @@ import pytest
 from components.catalog import Bucket
 from components.model import erasure, iam, lifecycle, offboarding
 from components.model.config import BucketOptions, ConfigError, TenantSettings, load_settings
+from components.model.figures import layout_figures
 from tests.test_settings import problems_of, with_changes
 
 TIB = 2**40
@@ -571,7 +572,7 @@ def test_layout_limits_on_both_sides():
     # 1024 servers x 1 drive and 1 server x 64 drives are layouts MinIO accepts (sets of 16).
     for topology in ({"serversPerPool": 1024, "drivesPerServer": 1}, {"serversPerPool": 1, "drivesPerServer": 64}):
         config = with_changes("prod", topology={"mode": "distributed", "pools": 1, **topology})
-        assert load_settings(config, "prod").figures.set_size == 16
+        assert layout_figures(load_settings(config, "prod")).set_size == 16
     for key, value, high in (("serversPerPool", 1025, 1024), ("drivesPerServer", 65, 64)):
         for bad in (0, value):
             topology = {"mode": "distributed", "serversPerPool": 4, "drivesPerServer": 4, key: bad}

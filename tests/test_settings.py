@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from components.model.config import ConfigError, load_settings
+from components.model.figures import layout_figures
 from tools.engine import project_config_values as stack_config
 
 
@@ -45,9 +46,9 @@ def prod_with(section: str, **fields: Any) -> dict[str, Any]:
 def test_both_stack_files_are_valid():
     dev = load_settings(stack_config("dev"), "dev")
     prod = load_settings(stack_config("prod"), "prod")
-    assert (dev.topology.mode, dev.figures.total_drives, dev.kms.mode) == ("standalone", 1, "static")
-    assert (prod.topology.mode, prod.figures.total_drives, prod.kms.mode) == ("distributed", 16, "kes")
-    assert prod.figures.standard_parity == 4 and prod.figures.survives_server_loss
+    assert (dev.topology.mode, layout_figures(dev).total_drives, dev.kms.mode) == ("standalone", 1, "static")
+    assert (prod.topology.mode, layout_figures(prod).total_drives, prod.kms.mode) == ("distributed", 16, "kes")
+    assert layout_figures(prod).standard_parity == 4 and layout_figures(prod).survives_server_loss
 
 
 def test_every_problem_is_reported_at_once():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.model.config import Settings
+from components.model.figures import layout_figures
 
 KES_CLIENT_MOUNT = "/etc/minio/kes"
 # Chart labels of the MinIO pods (`app: <chart name>`, `release: <release>`), used to spread them.
@@ -133,7 +134,7 @@ def kms_environment(settings: Settings) -> dict[str, str]:
 
 def server_environment(settings: Settings) -> dict[str, str]:
     env = {"MINIO_SITE_REGION": settings.region}
-    figures = settings.figures
+    figures = layout_figures(settings)
     if figures.mode == "distributed":
         # Written out even where they equal MinIO's defaults, so a preview shows the parity that is in force.
         env["MINIO_STORAGE_CLASS_STANDARD"] = f"EC:{figures.standard_parity}"

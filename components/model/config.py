@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from components.catalog import BUCKET_NAMES, SERVICE_IDS, grants_of
 from components.catalog import bucket as catalog_bucket
 from components.model import erasure
-from components.model.erasure import PARITY, ErasureFigures
+from components.model.erasure import PARITY
 from components.model.naming import DNS_LABEL, NAMESPACE_RULE, TENANT_KMS_KEY_PREFIX, fits_dns_label, tenant_id_problem
 from components.model.quantity import parse_quantity
 from components.model.rotation import retirement_problems
@@ -252,7 +252,6 @@ class Settings:
     storage: StorageSettings
     topology: TopologySettings
     erasure: ErasureSettings
-    figures: ErasureFigures
     kms: KmsSettings
     resources: ResourceSettings
     tls: TlsSettings
@@ -633,13 +632,15 @@ def _read_erasure(root: _Reader, topology: TopologySettings) -> ErasureSettings:
     return ErasureSettings(standard, reduced, set_drive_count)
 
 
-def _figures(problems: list[str], topology: TopologySettings, ec: ErasureSettings, drive_bytes: int) -> ErasureFigures:
+def _layout_problems(problems: list[str], topology: TopologySettings, ec: ErasureSettings, drive_bytes: int) -> None:
+    """The cross-key erasure rule: a distributed layout MinIO would refuse at start. The figures themselves are the
+    planning layer's (components/model/figures.py)."""
     if topology.mode != "distributed":
-        return erasure.standalone_figures(drive_bytes)
+        return
     if not (topology.servers_per_pool and topology.drives_per_server and topology.pools):
-        return erasure.standalone_figures(drive_bytes)  # topology problems already recorded
+        return  # topology problems already recorded
     try:
-        return erasure.distributed_figures(
+        erasure.distributed_figures(
             topology.servers_per_pool,
             topology.drives_per_server,
             topology.pools,
@@ -660,7 +661,6 @@ def _figures(problems: list[str], topology: TopologySettings, ec: ErasureSetting
         if ec.set_drive_count:
             layout["setDriveCount"] = ec.set_drive_count
         problems.append(f"{PROJECT}:topology/erasure: got {_show(layout)}; MinIO would refuse this layout: {err}")
-        return erasure.standalone_figures(drive_bytes)
 
 
 def _secret_ref(reader: _Reader, name: str, *, with_key: bool = True) -> SecretKeyRef | None:
@@ -1233,7 +1233,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     storage = _read_storage(root, release_name)
     topology = _read_topology(root)
     ec = _read_erasure(root, topology)
-    figures = _figures(problems, topology, ec, storage.size_per_drive_bytes)
+    _layout_problems(problems, topology, ec, storage.size_per_drive_bytes)
     if storage.kind == "local" and storage.nodes and topology.servers and len(storage.nodes) != topology.servers:
         problems.append(
             f"{PROJECT}:storage.nodes: got {len(storage.nodes)} node(s) for {topology.servers} MinIO server(s); "
@@ -1281,7 +1281,6 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
         storage=storage,
         topology=topology,
         erasure=ec,
-        figures=figures,
         kms=kms,
         resources=resources,
         tls=tls,

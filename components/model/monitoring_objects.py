@@ -18,6 +18,7 @@ from components.model.alerts import alert_scope, alerts, rule_groups
 from components.model.chart_values import CHART_APP_LABEL
 from components.model.config import Settings, in_cluster_endpoint
 from components.model.dashboard import DATA_KEY, SIDECAR_LABEL, SIDECAR_LABEL_VALUE, dashboard_json
+from components.model.figures import layout_figures
 from components.model.iam import own_account_admin_deny, policy_json
 
 METRICS_USER = "matih-metrics"
@@ -72,11 +73,11 @@ def service_monitor_spec(settings: Settings) -> dict[str, Any]:
 
 
 def prometheus_rule_spec(settings: Settings) -> dict[str, Any]:
-    return {"groups": rule_groups(alert_scope(settings), settings.figures)}
+    return {"groups": rule_groups(alert_scope(settings), layout_figures(settings))}
 
 
 def dashboard_data(settings: Settings) -> dict[str, str]:
-    return {DATA_KEY: dashboard_json(alert_scope(settings), settings.figures)}
+    return {DATA_KEY: dashboard_json(alert_scope(settings), layout_figures(settings))}
 
 
 def dashboard_labels(settings: Settings) -> dict[str, str]:
@@ -89,5 +90,5 @@ def alert_summary(settings: Settings) -> list[dict[str, str]]:
         return []
     return [
         {"alert": a.name, "severity": a.severity, "for": a.for_, "threshold": a.threshold}
-        for a in alerts(alert_scope(settings), settings.figures)
+        for a in alerts(alert_scope(settings), layout_figures(settings))
     ]

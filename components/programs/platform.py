@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.model.config import Settings
+from components.model.figures import layout_figures
 from components.model.platform_ref import TENANT_PLATFORM_OUTPUT, tenant_platform
 from components.resources.buckets import PlatformBuckets, PlatformBucketsArgs
 from components.resources.cluster import MinioCluster, MinioClusterArgs
@@ -71,7 +72,7 @@ def declare_platform(settings: Settings) -> None:
     pulumi.export("s3Endpoint", cluster.s3_endpoint)
     pulumi.export("rootCredentialsSecret", cluster.root_credentials_secret)
     pulumi.export("image", settings.image.reference)
-    pulumi.export("erasure", settings.figures.as_output())
+    pulumi.export("erasure", layout_figures(settings).as_output())
     pulumi.export("kms", {"mode": settings.kms.mode, "perTenantKeys": settings.kms.per_tenant_keys})
     pulumi.export(TENANT_PLATFORM_OUTPUT, tenant_platform(settings))
     export_tenants(tenants)
