@@ -14,8 +14,6 @@ from typing import Any
 
 import pulumi_minio
 import pytest
-from pulumi._types import input_type_py_to_pulumi_names
-from pulumi.output import Unknown
 
 from tools import sdk_private
 from tools.engine import ProviderCheckError, run_stack
@@ -186,13 +184,13 @@ def test_an_unvendored_resource_type_is_refused_until_its_schema_is_added():
 
 
 def test_unknown_values_are_not_validated_during_preview():
-    rules = [{"id": Unknown(), "expiration": Unknown()}]
-    assert refused(ILM, {"bucket": Unknown(), "rules": rules}) == {}
+    rules = [{"id": sdk_private.Unknown(), "expiration": sdk_private.Unknown()}]
+    assert refused(ILM, {"bucket": sdk_private.Unknown(), "rules": rules}) == {}
     # A known sibling is still checked; a list with any unknown item is skipped whole, as isWhollyKnown does.
-    assert refused(ILM, {"bucket": Unknown(), "rules": [{"id": "r", "status": "Enabled"}]}) == {
+    assert refused(ILM, {"bucket": sdk_private.Unknown(), "rules": [{"id": "r", "status": "Enabled"}]}) == {
         "rules[0].status": "computed-only: this field cannot be set"
     }
-    assert refused(ILM, {"bucket": "b", "rules": [{"id": "r", "status": "Enabled"}, Unknown()]}) == {}
+    assert refused(ILM, {"bucket": "b", "rules": [{"id": "r", "status": "Enabled"}, sdk_private.Unknown()]}) == {}
 
 
 def test_a_refused_secret_is_reported_masked():
@@ -230,7 +228,7 @@ def test_derived_pulumi_names_match_the_installed_sdk():
         args_class = sdk_class(f"{class_name}Args")
         if token != PROVIDER:
             assert f"'{token}'" in inspect.getsource(sdk_class(class_name)), token
-        names = input_type_py_to_pulumi_names(args_class)
+        names = sdk_private.input_type_py_to_pulumi_names(args_class)
         settable = {n for n, f in resource.fields.items() if f.required or f.optional}
         assert set(names.values()) == settable, token
         parameters = inspect.signature(args_class.__init__).parameters.values()
@@ -245,7 +243,7 @@ def test_derived_pulumi_names_match_the_installed_sdk():
         for name, field in resource.fields.items():
             if field.block is not None:
                 python_name = next(py for py, pu in names.items() if pu == name)
-                block_names = input_type_py_to_pulumi_names(nested_args_class(args_class, python_name))
+                block_names = sdk_private.input_type_py_to_pulumi_names(nested_args_class(args_class, python_name))
                 assert set(block_names.values()) == set(field.block), (token, name)
 
 

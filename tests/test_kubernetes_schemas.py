@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
-from pulumi.output import Unknown
 
+from tools import sdk_private
 from tools.engine import Inventory, ProviderCheckError, run_stack
 from tools.fidelity.chart import chart_pod, chart_value_keys, unknown_chart_values
 from tools.fidelity.kubernetes import kubernetes_manifest, kubernetes_problems
@@ -57,7 +57,8 @@ def test_a_broken_object_is_refused_at_registration(tmp_path):
 
 def test_unknown_values_are_skipped_but_known_ones_checked():
     manifest = kubernetes_manifest(
-        "kubernetes:core/v1:Secret", {"metadata": {"name": Unknown(), "namespace": "minio"}, "type": Unknown()}
+        "kubernetes:core/v1:Secret",
+        {"metadata": {"name": sdk_private.Unknown(), "namespace": "minio"}, "type": sdk_private.Unknown()},
     )
     assert kubernetes_problems(manifest) == []
     manifest["immutable"] = "yes"

@@ -25,9 +25,7 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format
-from pulumi.runtime import mocks
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime import run_in_stack
 
 from components import tokens
 from components.catalog import shown_value
@@ -303,7 +301,7 @@ class _Mocks(pulumi.runtime.Mocks):
         return {}, None
 
 
-class _RecordingMonitor(mocks.MockMonitor):
+class _RecordingMonitor(sdk_private.MockMonitor):
     def __init__(self, behaviour: _Mocks):
         super().__init__(behaviour)
         self.records: list[ResourceRecord] = []
@@ -432,7 +430,7 @@ def run_stack(
     behaviour = _Mocks(_existing_secret_keys(stack_config, project), references)
     monitor = _RecordingMonitor(behaviour)
     diagnostics = _DiagnosticsHandler()
-    runtime_settings.reset_options(project=project, stack=stack, preview=preview)
+    pulumi.runtime.reset_options(project=project, stack=stack, preview=preview)
     pulumi.runtime.set_mocks(
         monitor.mocks,
         project=project,
@@ -443,7 +441,7 @@ def run_stack(
     )
     pulumi.runtime.set_all_config(values, secret_keys)
     # set_mocks opens and closes an empty stack; run the program in a fresh one so its exports are recorded.
-    runtime_settings.ROOT.set(None)
+    sdk_private.clear_root_resource()
 
     program = str(project_dir / "__main__.py")
     added_path = str(project_dir) not in sys.path
@@ -454,8 +452,7 @@ def run_stack(
     collecting = gc.isenabled()
     failure: Exception | None = None
     try:
-        runtime_settings.SETTINGS.rpc_manager.clear()
-        runtime_settings.SETTINGS.outputs.clear()
+        sdk_private.clear_pending_outputs()
         sdk_private.sync_await(run_in_stack(lambda: _run_program(program)))
     except Exception as error:  # the program's own error, reported with what it declared so far
         failure = error

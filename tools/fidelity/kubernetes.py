@@ -14,7 +14,8 @@ import jsonschema
 import kubernetes_validate
 import referencing
 from kubernetes_validate.utils import schema_contents
-from pulumi.output import Unknown
+
+from tools import sdk_private
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -56,7 +57,7 @@ def _kubernetes_validator(api_version: str, kind: str) -> jsonschema.protocols.V
 
 
 def with_sentinels(value: Any) -> Any:
-    if isinstance(value, Unknown):
+    if isinstance(value, sdk_private.Unknown):
         return _UNKNOWN_SENTINEL
     if isinstance(value, dict):
         return {k: with_sentinels(v) for k, v in value.items()}

@@ -6,8 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.output import Unknown
-
 from tools import sdk_private
 from tools.fidelity.cli import any_nested
 
@@ -49,7 +47,7 @@ def unwrap(value: Any) -> tuple[Any, bool]:
 
 def wholly_known(value: Any) -> bool:
     """terraform-plugin-sdk helper/schema/schema.go, isWhollyKnown: unknown values are not validated yet."""
-    return not any_nested(value, lambda v: isinstance(v, Unknown))
+    return not any_nested(value, lambda v: isinstance(v, sdk_private.Unknown))
 
 
 @dataclass(frozen=True)
