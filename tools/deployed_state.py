@@ -1,6 +1,6 @@
 """Refuse an `up` that deletes an access key a deployed Secret still carries, read from the stack's exported state.
 
-The plan diff (tools/change_risks.py `_key_in_use_risks`) compares the base commit's inventory with the head's: it
+The plan diff (tools/risks/tenants.py `key_in_use_risks`) compares the base commit's inventory with the head's: it
 cannot see what is deployed. After a failed `up` (its Secrets may still carry an older generation than the commit
 declared), or when one deploy applies two merges, the base commit says less than the state. So the deploy exports
 the stack's state before `pulumi up` and this tool compares the head's inventory with it.
@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components import tokens
-from tools.change_risks import Risk, Snapshot, urn_name
 from tools.cli import reports_errors
+from tools.risks.model import Risk, Snapshot, urn_name
+from tools.risks.tenants import KEY_IN_USE
 
 # pulumi/pulumi v3.259.0 sdk/go/common/apitype/core.go: DeploymentSchemaVersionCurrent is 3; `pulumi stack import`
 # still reads 1 and 2, and the fields read here (urn, type, delete, dependencies) are the same in all three.
@@ -93,8 +94,7 @@ def deployed_key_in_use_risks(deployed: Iterable[DeployedResource], head: Snapsh
         for key in keys:
             if key not in head_urns:
                 risks.append(
-                    Risk(
-                        "key-in-use",
+                    KEY_IN_USE.risk(
                         "refused",
                         urn_name(key),
                         f"the deployed Secret `{urn_name(secret)}` carries this key (the stack's state, not the base "
