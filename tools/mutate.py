@@ -36,17 +36,22 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_erasure.py",
     ),
     "components/model/erasure.py": ("tests/test_erasure.py", "tests/test_boundaries.py"),
-    "components/model/iam.py": (
-        "tests/test_boundaries.py",
-        "tests/test_policies.py",
-        "tests/test_tenancy.py",
-        "tests/test_isolation.py",
-    ),
+    # iam, tenancy, rotation and offboarding: the fast pure tests that pin them directly (a mutant in a few seconds);
+    # the slow program runs (test_isolation, test_day2, test_policies) pin the same rules end to end.
+    "components/model/iam.py": ("tests/test_boundaries.py", "tests/test_tenancy.py", "tests/test_iam_rules.py"),
     "components/model/naming.py": ("tests/test_tenancy.py", "tests/test_boundaries.py"),
-    "components/model/tenancy.py": ("tests/test_tenancy.py", "tests/test_isolation.py"),
+    "components/model/tenancy.py": ("tests/test_tenancy.py", "tests/test_boundaries.py"),
     "components/model/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
-    "components/model/rotation.py": ("tests/test_rotation_rules.py", "tests/test_day2.py"),
-    "components/model/offboarding.py": ("tests/test_day2.py", "tests/test_boundaries.py"),
+    "components/model/rotation.py": (
+        "tests/test_rotation_rules.py",
+        "tests/test_key_retirement.py",
+        "tests/test_boundaries.py",
+    ),
+    "components/model/offboarding.py": (
+        "tests/test_boundaries.py",
+        "tests/test_purge_procedure.py",
+        "tests/test_offboarding_rules.py",
+    ),
     **{
         f"tools/risks/{module}.py": ("tests/test_change_risks.py", "tests/test_risk_rules.py")
         for module in ("model", "replacements", "layout", "tenants", "settings")
