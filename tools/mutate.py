@@ -40,7 +40,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     # the slow program runs (test_isolation, test_day2, test_policies) pin the same rules end to end.
     "components/model/iam.py": ("tests/test_boundaries.py", "tests/test_tenancy.py", "tests/test_iam_rules.py"),
     "components/model/naming.py": ("tests/test_tenancy.py", "tests/test_boundaries.py"),
-    "components/model/tenancy.py": ("tests/test_tenancy.py", "tests/test_boundaries.py"),
+    "components/model/tenancy.py": (
+        "tests/test_tenancy.py",
+        "tests/test_boundaries.py",
+        "tests/test_service_access_contract.py",
+    ),
     "components/model/lifecycle.py": ("tests/test_policies.py", "tests/test_day2.py", "tests/test_boundaries.py"),
     "components/model/rotation.py": (
         "tests/test_rotation_rules.py",
