@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from functools import cache
 from typing import Any
 
 from tools import sdk_private
@@ -56,12 +55,6 @@ def encrypted_bytes(plaintext_bytes: int) -> int:
     return envelope + len("v1::") + nonce + body
 
 
-@cache
-def _schema_fields(type_token: str) -> tuple[tuple[str, Mapping[str, Any]], ...]:
-    resource = minio_schema().get(type_token)
-    return tuple((spec.tf_name, {"Computed": spec.computed}) for spec in resource.fields.values()) if resource else ()
-
-
 def _secret_values(value: Any, sizes: Mapping[str, int], path: str = "") -> int:
     """Extra bytes of the masked values in `value`: each mask becomes its encrypted envelope."""
     if value == SECRET_MASK:
@@ -80,10 +73,12 @@ def entry_bytes(record: ResourceRecord, secret_sizes: Mapping[str, int] | None =
     outputs: dict[str, Any] = dict(inputs)
     extra = 0
     if record.type.startswith("minio:"):
-        for name, spec in _schema_fields(record.type):
+        resource = minio_schema().get(record.type)
+        for spec in resource.fields.values() if resource else ():
+            name = spec.tf_name
             camel = name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:])
             if camel not in outputs:
-                outputs[camel] = COMPUTED_VALUES.get(name, "") if spec.get("Computed") else None
+                outputs[camel] = COMPUTED_VALUES.get(name, "") if spec.computed else None
         if "secretKey" in outputs:
             outputs["secretKey"] = SECRET_MASK
             sizes["secretKey"] = len(COMPUTED_VALUES["secret_key"])
