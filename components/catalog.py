@@ -133,6 +133,11 @@ def grants_of(service_id: str) -> tuple[Grant, ...]:
     return tuple(grant for grant in grants() if grant.service == service_id)
 
 
+def consuming_services() -> tuple[str, ...]:
+    """The services with grants: each gets a parent user and one access key (and Secret) per tenant."""
+    return tuple(s for s in SERVICE_IDS if grants_of(s))
+
+
 def access_table_markdown() -> str:
     """The README's access table, generated so that it cannot drift from the catalog."""
     lines = ["| bucket | purpose | written by | read by |", "|---|---|---|---|"]

@@ -30,8 +30,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
-from components.catalog import BUCKET_NAMES, Access, grants_of
-from components.model.tenancy import consuming_services
+from components.catalog import BUCKET_NAMES, Access, consuming_services, grants_of
 from tools.engine import Inventory, load_stack_config, project_name, run_stack
 from tools.stack_reference import platform_of
 

@@ -11,10 +11,18 @@ from typing import Any
 
 import pytest
 
-from components.catalog import BUCKET_NAMES, BUCKETS, SERVICE_IDS, Bucket, CatalogError, check_catalog
+from components.catalog import (
+    BUCKET_NAMES,
+    BUCKETS,
+    SERVICE_IDS,
+    Bucket,
+    CatalogError,
+    check_catalog,
+    consuming_services,
+)
 from components.model import iam, naming
 from components.model.config import load_settings
-from components.model.tenancy import consuming_services, service_accesses
+from components.model.tenancy import service_accesses
 from tools.engine import Inventory, ResourceRecord, project_config_values, run_stack
 
 TENANT_TYPE = "matih:tenancy:Tenant"

@@ -75,7 +75,7 @@ def test_policies_fit_minio_service_account_limit_for_the_longest_tenant_id():
     (tenant,) = settings.tenants
     assert max(len(naming.tenant_bucket_name(b, tenant.id)) for b in catalog.BUCKET_NAMES) == 63
     accesses = tenancy.service_accesses(settings, tenant)
-    assert {a.service_id for a in accesses} == set(tenancy.consuming_services())
+    assert {a.service_id for a in accesses} == set(catalog.consuming_services())
     for access in accesses:
         assert longest in access.policy
         assert len(access.policy.encode("utf-8")) <= MINIO_EMBEDDED_POLICY_LIMIT, access.service_id

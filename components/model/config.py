@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from components.catalog import BUCKET_NAMES, SERVICE_IDS, grants_of
+from components.catalog import BUCKET_NAMES, SERVICE_IDS, consuming_services, grants_of
 from components.catalog import bucket as catalog_bucket
 from components.model import erasure
 from components.model.erasure import PARITY
@@ -1191,7 +1191,7 @@ def _read_retiring_services(root: _Reader) -> tuple[str, ...]:
     """`retiringServices: [<service id>]`: the acknowledgement, naming each service, that lifts the protection of its
     parent user (MinIO's DeleteUser takes every tenant's key of that service with it: cmd/iam-store.go)."""
     value = root.raw("retiringServices", [])
-    consumers = {s for s in SERVICE_IDS if grants_of(s)}  # the services with a parent user (tenancy.consuming_services)
+    consumers = set(consuming_services())
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         root.problem("retiringServices", value, "a list of service ids of the catalog")
         return ()

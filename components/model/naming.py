@@ -76,6 +76,12 @@ def service_parent_policy_name(service_id: str) -> str:
     return f"matih-{service_id}-all-tenants"
 
 
+def identity_resource_names(prefix: str) -> tuple[str, str, str]:
+    """Pulumi names of a MinIO identity's generated secret, canned policy and attachment
+    (components/resources/minio_identity.py); the plan diff finds a parent's resources by them."""
+    return f"{prefix}-secret", f"{prefix}-policy", f"{prefix}-policy-attachment"
+
+
 def service_credentials_secret(service_id: str, tenant_id: str) -> str:
     # Services may share a namespace, so the service is part of the name.
     return f"minio-{service_id}-{tenant_id}"

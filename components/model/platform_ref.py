@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.catalog import BUCKET_NAMES
+from components.catalog import BUCKET_NAMES, consuming_services
 from components.model.chart_values import secret_names
 from components.model.config import (
     PLATFORM_STACK_KEY,
@@ -28,7 +28,6 @@ from components.model.config import (
 )
 from components.model.naming import service_parent_user
 from components.model.rotation import retirement_problems
-from components.model.tenancy import consuming_services
 
 TENANT_PLATFORM_OUTPUT = "tenantPlatform"
 # Raised when the output's shape changes, so that a shard never misreads an older or newer platform.

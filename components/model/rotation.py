@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from components.catalog import SERVICE_IDS, grants_of
+from components.catalog import consuming_services
 
 if TYPE_CHECKING:  # settings imports this module for its checks
     from components.model.config import AccessKeySettings, TenantContext, TenantSettings
@@ -53,11 +53,6 @@ def access_key_resource_name(tenant_id: str, service_id: str, generation: int) -
     # Generation 1 keeps the name keys had before rotation existed, so deploying this changes no existing key.
     base = f"{tenant_id}-{service_id}-access-key"
     return base if generation == FIRST_GENERATION else f"{base}-g{generation}"
-
-
-def keyed_services() -> tuple[str, ...]:
-    """The services that hold one access key per tenant."""
-    return tuple(s for s in SERVICE_IDS if grants_of(s))
 
 
 def _current(access_keys: AccessKeySettings, tenant: TenantSettings, service_id: str) -> int:
@@ -119,7 +114,7 @@ def retirement_problems(
 def _tenant_retirement_problems(access_keys: AccessKeySettings, tenant: TenantSettings) -> list[str]:
     from components.model.config import PROJECT
 
-    currents = {service: _current(access_keys, tenant, service) for service in keyed_services()}
+    currents = {service: _current(access_keys, tenant, service) for service in consuming_services()}
     entry = f"{PROJECT}:tenants[id={tenant.id}]"
     lowest = min(currents, key=lambda s: (currents[s], s))
     if tenant.retire_keys_through >= currents[lowest]:

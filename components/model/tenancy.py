@@ -14,10 +14,10 @@ from components.catalog import (
     MLFLOW_BUCKET,
     MLFLOW_SERVICE,
     SECRET_ACCESS_KEY,
-    SERVICE_IDS,
     TRINO_ACCESS_KEY_PROPERTY,
     TRINO_SECRET_KEY_PROPERTY,
     TRINO_SERVICE,
+    consuming_services,
     grants_of,
 )
 from components.model.config import TenantContext, TenantSettings
@@ -41,11 +41,6 @@ def tenant_kms_key(settings: TenantContext, tenant_id: str) -> str | None:
 
 def placement(tenant: TenantSettings) -> TenantPlacement:
     return TenantPlacement(tenant.id, tenant.dedicated_buckets)
-
-
-def consuming_services() -> tuple[str, ...]:
-    """Services that appear in the catalog and therefore get credentials for each tenant."""
-    return tuple(s for s in SERVICE_IDS if grants_of(s))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_minio as minio
 import pulumi_random as random
 
+from components.model.naming import identity_resource_names
 from components.resources.outputs import secret
 
 
@@ -32,8 +33,9 @@ def declare_minio_identity(
 ) -> MinioIdentity:
     """`<prefix>-secret`, the user `user_resource`, `<prefix>-policy` and `<prefix>-policy-attachment`; `opts` (the
     MinIO provider, protection) go on the MinIO resources, the generated secret is a plain child of `component`."""
+    secret_name, policy_resource, attachment_resource = identity_resource_names(prefix)
     password = random.RandomPassword(
-        f"{prefix}-secret",
+        secret_name,
         length=40,
         special=False,
         opts=pulumi.ResourceOptions(parent=component, additional_secret_outputs=["result"]),
@@ -45,8 +47,8 @@ def declare_minio_identity(
         force_destroy=False,
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["secret"])),
     )
-    canned = minio.IamPolicy(f"{prefix}-policy", name=policy_name, policy=policy, opts=opts)
+    canned = minio.IamPolicy(policy_resource, name=policy_name, policy=policy, opts=opts)
     attachment = minio.IamUserPolicyAttachment(
-        f"{prefix}-policy-attachment", user_name=user.name, policy_name=canned.name, opts=opts
+        attachment_resource, user_name=user.name, policy_name=canned.name, opts=opts
     )
     return MinioIdentity(password, user, canned, attachment)

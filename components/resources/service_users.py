@@ -12,9 +12,9 @@ import pulumi
 import pulumi_minio as minio
 
 from components import tokens
+from components.catalog import consuming_services
 from components.model.iam import parent_policy_json
 from components.model.naming import service_parent_policy_name, service_parent_user
-from components.model.tenancy import consuming_services
 from components.resources.minio_identity import declare_minio_identity
 
 

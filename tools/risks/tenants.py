@@ -8,6 +8,7 @@ from typing import Any
 from components import tokens
 from components.catalog import BUCKET_NAMES
 from components.model.iam import TenantPlacement
+from components.model.naming import identity_resource_names
 from tools.risks.model import DATA_STAYS, Record, Risk, Rule, Snapshot, kind_of, tenant_of, urn_type
 
 ISOLATION_MOVE = Rule("isolation-move", "Tenant moved between isolation modes", ("refused",))
@@ -207,6 +208,8 @@ def _retiring_parent_resources(snapshot: Snapshot) -> dict[str, str]:
     for record in snapshot.resources:
         if record.type == tokens.SERVICE_USERS:
             for service in record.outputs.get("retiring") or ():
-                for suffix in ("-parent", "-parent-policy", "-parent-policy-attachment"):
-                    found[f"{service}{suffix}"] = service
+                # The user is the prefix itself (components/resources/service_users.py); the secret is no grant.
+                _, policy, attachment = identity_resource_names(f"{service}-parent")
+                for name in (f"{service}-parent", policy, attachment):
+                    found[name] = service
     return found
